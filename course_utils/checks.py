@@ -1,0 +1,113 @@
+"""`check`: the assert-and-print that follows every claim in a notebook, and argument validation.
+
+Every public function in course_utils validates its arguments with the `require_*` helpers here, so
+a student's mistyped argument gets a ValueError/TypeError that names it, not a traceback from deep
+inside NumPy.
+"""
+import math
+import numbers
+
+import numpy as np
+import torch
+
+
+def check(name, value, expected, tol, rel=False):
+    """Assert |value - expected| <= tol (or <= tol*|expected| when rel=True), print one line, return value.
+
+    `value`/`expected` may be Python numbers, NumPy scalars/arrays or torch tensors (compared elementwise,
+    worst element reported). Raises AssertionError with both numbers when the claim fails.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    tol = require_real(tol, "tol", low=0.0)
+    v = _as_numpy(value, "value")
+    e = _as_numpy(expected, "expected")
+    if not np.all(np.isfinite(v)):
+        raise AssertionError(f"{name}: value is not finite: {value}")
+    err = np.abs(v - e)
+    bound = tol * np.abs(e) if rel else tol
+    worst = float(np.max(err)) if err.size else 0.0
+    kind = "rel" if rel else "abs"
+    shown = float(v) if v.size == 1 else f"array{v.shape}"
+    want = float(e) if e.size == 1 else f"array{e.shape}"
+    ok = bool(np.all(err <= bound))
+    line = f"{'ok ' if ok else 'FAIL'} {name}: {shown:.6g} vs {want:.6g} ({kind} tol {tol:g}, |err| {worst:.2g})" \
+        if v.size == 1 and e.size == 1 else \
+        f"{'ok ' if ok else 'FAIL'} {name}: {shown} vs {want} ({kind} tol {tol:g}, max |err| {worst:.2g})"
+    print(line)
+    assert ok, line
+    return value
+
+
+def _as_numpy(x, name):
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().double().numpy()
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(x).__name__}") from None
+
+
+def require_real(x, name, low=None, high=None, finite=True):
+    """Return `x` as a Python float; TypeError unless a real number, ValueError if NaN/inf or outside [low, high]."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        if isinstance(x, (np.ndarray, torch.Tensor)) and x.ndim == 0:
+            x = x.item()
+        else:
+            raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    x = float(x)
+    if finite and not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    if low is not None and x < low:
+        raise ValueError(f"{name} must be >= {low}, got {x}")
+    if high is not None and x > high:
+        raise ValueError(f"{name} must be <= {high}, got {x}")
+    return x
+
+
+def require_int(n, name, low=None, high=None):
+    """Return `n` as a Python int; TypeError unless an integer (bools refused), ValueError outside [low, high]."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(n).__name__}")
+    n = int(n)
+    if low is not None and n < low:
+        raise ValueError(f"{name} must be >= {low}, got {n}")
+    if high is not None and n > high:
+        raise ValueError(f"{name} must be <= {high}, got {n}")
+    return n
+
+
+def require_choice(value, name, choices):
+    """Return `value` if it is one of `choices`, else ValueError listing them."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, one of {tuple(choices)}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
+def require_array(x, name, ndim=None, shape=None, min_size=1, finite=True, dtype=float):
+    """Return `x` as a NumPy array of `dtype`, checking rank, shape and finiteness.
+
+    `shape` may contain None for "any length". Torch tensors are accepted (copied to CPU).
+    TypeError for non-numeric input, ValueError naming `name` for wrong rank/shape, empty, NaN or inf.
+    """
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
+    try:
+        a = np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}") from None
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {a.shape}")
+    if shape is not None:
+        if a.ndim != len(shape) or any(s is not None and s != t for s, t in zip(shape, a.shape)):
+            want = tuple("any" if s is None else s for s in shape)
+            raise ValueError(f"{name} must have shape {want}, got {a.shape}")
+    if a.size < min_size:
+        raise ValueError(f"{name} must have at least {min_size} element(s), got shape {a.shape}")
+    if finite and not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
+    return a

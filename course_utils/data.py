@@ -1,0 +1,79 @@
+"""Data for the notebooks: scikit-learn's bundled 8x8 digits (no download), loaded once per process.
+
+`load_digits` ships inside scikit-learn: 1797 images of 8x8 pixels with values 0..16, 10 classes.
+"""
+import functools
+
+import numpy as np
+import torch
+
+from .checks import require_int
+
+N_DIGITS, N_PIXELS, N_CLASSES = 1797, 64, 10
+
+
+@functools.lru_cache(maxsize=1)
+def _digits():
+    from sklearn.datasets import load_digits  # ~1 s the first time; cached for the rest of the kernel
+
+    d = load_digits()
+    X = d.data.astype(np.float64)  # (1797, 64), pixel values 0..16
+    y = d.target.astype(np.int64)  # (1797,), labels 0..9
+    X.setflags(write=False)
+    y.setflags(write=False)
+    return X, y
+
+
+def load_digits_arrays(scale=True):
+    """Return (X, y): X (1797, 64) float64 pixels, divided by 16 into [0, 1] when `scale`; y (1797,) int labels.
+
+    The arrays are read-only views of one cached copy: copy before changing them.
+    """
+    if not isinstance(scale, bool):
+        raise TypeError(f"scale must be a bool, got {type(scale).__name__}")
+    X, y = _digits()
+    return (X / 16.0 if scale else X), y
+
+
+def digits_split(n_train, n_test=None, seed=0, scale=True):
+    """Shuffle the digits with `np.random.default_rng(seed)` and split them.
+
+    Returns (X_train, y_train, X_test, y_test): the first `n_train` shuffled examples, then the next
+    `n_test` (all the rest when None). ValueError if the sizes are negative or exceed 1797 together.
+    """
+    n_train = require_int(n_train, "n_train", low=1, high=N_DIGITS - 1)
+    if n_test is None:
+        n_test = N_DIGITS - n_train
+    n_test = require_int(n_test, "n_test", low=1, high=N_DIGITS - n_train)
+    seed = require_int(seed, "seed", low=0)
+    X, y = load_digits_arrays(scale=scale)
+    perm = np.random.default_rng(seed).permutation(N_DIGITS)
+    tr, te = perm[:n_train], perm[n_train:n_train + n_test]
+    return X[tr], y[tr], X[te], y[te]
+
+
+def to_tensor(a, device=None, dtype=torch.float32):
+    """NumPy array -> torch tensor on `device` (default: `get_device()`) with `dtype`."""
+    from .device import get_device
+
+    if isinstance(a, torch.Tensor):
+        t = a
+    else:
+        try:
+            t = torch.as_tensor(np.asarray(a))
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"a must be an array of numbers, got {type(a).__name__}") from None
+    return t.to(device=device if device is not None else get_device(), dtype=dtype)
+
+
+def one_hot(y, n_classes=N_CLASSES):
+    """Integer labels (n,) -> float64 one-hot targets (n, n_classes); ValueError for labels outside [0, n_classes)."""
+    n_classes = require_int(n_classes, "n_classes", low=1)
+    y = np.asarray(y)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be a 1-D array of integer labels, got dtype {y.dtype} shape {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"y must hold labels in [0, {n_classes}), got range [{y.min()}, {y.max()}]")
+    T = np.zeros((y.size, n_classes))
+    T[np.arange(y.size), y] = 1.0
+    return T

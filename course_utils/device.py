@@ -1,0 +1,55 @@
+"""Device choice and seeding, so that no notebook hard-codes `cuda` or reaches for global RNG state.
+
+`COURSE_DEVICE=cpu|cuda` (environment) overrides the automatic choice (CUDA when present, else CPU).
+"""
+import os
+import random
+
+import numpy as np
+import torch
+
+ENV_VAR = "COURSE_DEVICE"
+_CHOICES = ("cpu", "cuda")
+
+
+def get_device(prefer=None):
+    """Return the `torch.device` the course computes on.
+
+    Order: `prefer` argument, then the environment variable COURSE_DEVICE, then CUDA if
+    `torch.cuda.is_available()`, else CPU.
+
+    Raises ValueError for a name other than 'cpu'/'cuda', RuntimeError when 'cuda' is asked for
+    on a machine without a CUDA device.
+    """
+    if prefer is not None and not isinstance(prefer, str):
+        raise TypeError(f"prefer must be 'cpu', 'cuda' or None, got {type(prefer).__name__}")
+    name = prefer if prefer is not None else os.environ.get(ENV_VAR, "").strip().lower() or None
+    if name is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    name = name.strip().lower()
+    if name not in _CHOICES:
+        source = "prefer" if prefer is not None else ENV_VAR
+        raise ValueError(f"{source} must be one of {_CHOICES}, got {name!r}")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"{ENV_VAR}=cuda was asked for, but torch sees no CUDA device on this machine "
+            "(unset it, or set it to 'cpu')."
+        )
+    return torch.device(name)
+
+
+def seed_everything(seed=0):
+    """Seed Python's `random`, NumPy's legacy global state and torch (CPU and CUDA) with `seed`.
+
+    Returns a fresh `numpy.random.Generator` (`np.random.default_rng(seed)`): notebooks draw from
+    it rather than from global state.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    return np.random.default_rng(seed)

@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+import torch
+
+from course_utils.checks import check, require_array, require_choice, require_int, require_real
+
+
+def test_check_passes_and_returns_value(capsys):
+    assert check("pi", 3.14159, np.pi, 1e-5) == 3.14159
+    assert capsys.readouterr().out.startswith("ok")
+
+
+def test_check_fails_outside_tolerance():
+    with pytest.raises(AssertionError, match="pi"):
+        check("pi", 3.0, np.pi, 1e-3)
+
+
+def test_check_relative_and_arrays_and_tensors():
+    check("rel", 101.0, 100.0, 0.011, rel=True)
+    with pytest.raises(AssertionError):
+        check("rel", 102.0, 100.0, 0.011, rel=True)
+    check("arr", torch.tensor([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]), 1e-8)
+
+
+def test_check_refuses_nan_and_bad_tolerance():
+    with pytest.raises(AssertionError, match="not finite"):
+        check("nan", float("nan"), 0.0, 1.0)
+    with pytest.raises(ValueError, match="tol"):
+        check("x", 1.0, 1.0, -1.0)
+    with pytest.raises(TypeError, match="name"):
+        check(3, 1.0, 1.0, 0.1)
+
+
+def test_require_helpers_name_the_argument():
+    with pytest.raises(ValueError, match="width"):
+        require_int(-3, "width", low=0)
+    with pytest.raises(TypeError, match="width"):
+        require_int(2.0, "width")
+    with pytest.raises(ValueError, match="alpha"):
+        require_real(float("nan"), "alpha")
+    with pytest.raises(ValueError, match="mode"):
+        require_choice("x", "mode", ("a", "b"))
+    with pytest.raises(ValueError, match="W"):
+        require_array(np.ones(3), "W", ndim=2)
+    with pytest.raises(ValueError, match="W"):
+        require_array(np.ones((2, 3)), "W", shape=(None, 4))
+    with pytest.raises(ValueError, match="x"):
+        require_array([1.0, np.inf], "x")
+    with pytest.raises(ValueError, match="x"):
+        require_array([], "x")
+    with pytest.raises(TypeError, match="x"):
+        require_array("abc", "x")
+    assert require_array(torch.ones(2, 2), "W", shape=(2, None)).shape == (2, 2)

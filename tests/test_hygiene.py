@@ -1,0 +1,46 @@
+"""Committed notebooks are clean: no outputs, no execution counts, python3 kernel, one H1, slide metadata."""
+import json
+import re
+
+import pytest
+
+from notebooks import ROOT, all_notebooks
+
+NOTEBOOKS = all_notebooks()
+SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+NETWORK = re.compile(r"urllib|requests\.|http\.client|socket\.|fetch_openml|fetch_\w+\(|download=True|wget|curl ")
+ABS_PATH = re.compile(r"(?<![\w.])/(root|home|tmp|work|Users)/")
+
+
+def ids(paths):
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+def test_there_are_notebooks():
+    assert (ROOT / "lectures" / "01_neurons.ipynb") in NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_notebook_is_clean(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    h1 = 0
+    for i, cell in enumerate(nb["cells"]):
+        where = f"{path.name} cell {i}"
+        src = "".join(cell["source"])
+        slide = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+        assert slide in SLIDE_TYPES, f"{where}: missing or unknown slideshow metadata ({slide!r})"
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs"), f"{where}: committed with outputs"
+            assert cell.get("execution_count") is None, f"{where}: committed with an execution count"
+            assert not NETWORK.search(src), f"{where}: reads the network"
+            assert not re.search(r"['\"]cuda['\"]", src), f"{where}: hard-codes 'cuda' (use get_device())"
+        if cell["cell_type"] == "markdown":
+            in_fence = False
+            for line in src.splitlines():
+                if line.startswith("```"):
+                    in_fence = not in_fence
+                if not in_fence and re.match(r"^# \S", line):
+                    h1 += 1
+        assert not ABS_PATH.search(src), f"{where}: an absolute path from a developer's machine"
+    assert h1 == 1, f"{path.name}: expected exactly one H1, found {h1}"

@@ -1,0 +1,56 @@
+"""The widget contract, for every registered widget (course_utils.plotting.LiveFigure subclasses).
+
+Headless: no browser. Moving a control is `control.value = v`, exactly what a drag does through the
+widget comm. Each move must change the picture, keep the same figure and artists, and open no figure.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from course_utils.plotting import _move_plan, all_widgets
+
+WIDGETS = all_widgets()
+
+
+def artist_ids(fig):
+    return [(id(ax), tuple(id(a) for a in ax.get_children())) for ax in fig.axes]
+
+
+def test_widgets_are_registered():
+    assert WIDGETS, "no widget registered"
+
+
+@pytest.fixture(params=list(WIDGETS), ids=list(WIDGETS))
+def live(request):
+    before = set(plt.get_fignums())
+    w = WIDGETS[request.param]()
+    yield w
+    assert set(plt.get_fignums()) == before, "the widget left a pyplot figure open"
+
+
+def test_default_picture_is_a_png(live):
+    png = live.image.value
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
+
+
+def test_every_control_changes_the_picture_without_rebuilding(live):
+    fig, ids = live.fig, artist_ids(live.fig)
+    for name, control in live.controls.items():
+        old_png = live.image.value
+        new_value = _different_value(control)
+        control.value = new_value
+        assert live.values()[name] == new_value
+        assert live.image.value != old_png, f"moving {name} to {new_value!r} did not change the picture"
+        assert live.fig is fig and artist_ids(fig) == ids, f"moving {name} rebuilt the figure or its artists"
+
+
+def test_update_is_fast_enough(live):
+    times = live.time_moves(20)
+    assert np.median(times) < 0.25, f"median update {np.median(times)*1e3:.0f} ms"  # generous: CI machines vary
+
+
+def _different_value(control):
+    for _, value in _move_plan({"c": control}, 7):
+        if value != control.value:
+            return value
+    raise AssertionError(f"could not find a new value for {control}")

@@ -20,16 +20,18 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 ## Open the course in JupyterLab (127.0.0.1 only, token authentication).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)  # containers and Binder-like images run as root
 lab: venv
-	$(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) --no-browser
+	$(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
 
-## Execute every notebook (nbval) and run the unit tests.
+## Execute every notebook (nbval) and run the unit tests, offline (tests/offline/sitecustomize.py).
+OFFLINE := COURSE_OFFLINE=1 PYTHONPATH=$(CURDIR)/tests/offline
 test: venv
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+	$(OFFLINE) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env $(PYTEST_ARGS)
 
 ## One notebook: make test-notebook NB=lectures/01_neurons.ipynb
 test-notebook: venv
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env $(NB)
+	$(OFFLINE) $(BIN)/python -m pytest --nbval-lax --nbval-current-env $(NB)
 
 ## Wall time per notebook (kernel start included) and widget update latency.
 bench: venv

@@ -4,28 +4,16 @@ Notebooks run one after another in fresh kernels (nbclient), so each time is wha
 "Restart kernel and run all". Widgets: 50 simulated slider moves each (update + frame), median and p95.
 Usage: python tools/bench.py [notebook ...]
 """
-import os
 import pathlib
 import sys
-import time
 
-import nbformat
 import numpy as np
-from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")  # the venv's kernel
 
+from nbrun import execute  # noqa: E402
 from notebooks import lecture_notebooks  # noqa: E402
-
-
-def run_notebook(path):
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    t0 = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - t0
 
 
 def source_notebooks():
@@ -38,7 +26,7 @@ def main(args):
     print(f"{'notebook':48s} {'seconds':>8s}")
     total = 0.0
     for p in paths:
-        dt = run_notebook(p)
+        _, dt = execute(p)
         total += dt
         print(f"{str(p.relative_to(ROOT)):48s} {dt:8.2f}", flush=True)
     print(f"{'all notebooks, one after another':48s} {total:8.2f}\n")

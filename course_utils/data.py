@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from .checks import require_int
+from .device import resolve_device
 
 N_DIGITS, N_PIXELS, N_CLASSES = 1797, 64, 10
 
@@ -53,9 +54,13 @@ def digits_split(n_train, n_test=None, seed=0, scale=True):
 
 
 def to_tensor(a, device=None, dtype=torch.float32):
-    """NumPy array -> torch tensor on `device` (default: `get_device()`) with `dtype`."""
-    from .device import get_device
+    """NumPy array -> torch tensor on `device` (default: `get_device()`) with `dtype`.
 
+    TypeError for non-numeric `a` or a bad `device`/`dtype` type; ValueError for an unavailable device.
+    """
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"dtype must be a torch.dtype such as torch.float64, got {type(dtype).__name__}")
+    device = resolve_device(device)
     if isinstance(a, torch.Tensor):
         t = a
     else:
@@ -63,13 +68,16 @@ def to_tensor(a, device=None, dtype=torch.float32):
             t = torch.as_tensor(np.asarray(a))
         except (TypeError, ValueError, RuntimeError):
             raise TypeError(f"a must be an array of numbers, got {type(a).__name__}") from None
-    return t.to(device=device if device is not None else get_device(), dtype=dtype)
+    return t.to(device=device, dtype=dtype)
 
 
 def one_hot(y, n_classes=N_CLASSES):
     """Integer labels (n,) -> float64 one-hot targets (n, n_classes); ValueError for labels outside [0, n_classes)."""
     n_classes = require_int(n_classes, "n_classes", low=1)
-    y = np.asarray(y)
+    try:
+        y = np.asarray(y)
+    except ValueError:
+        raise ValueError("y must be a 1-D array of integer labels, got a ragged sequence") from None
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"y must be a 1-D array of integer labels, got dtype {y.dtype} shape {y.shape}")
     if y.size and (y.min() < 0 or y.max() >= n_classes):

@@ -53,3 +53,21 @@ def seed_everything(seed=0):
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     return np.random.default_rng(seed)
+
+
+def resolve_device(device=None):
+    """Turn a `device` argument into a `torch.device`: None -> `get_device()`; 'cpu', 'cuda', 'cuda:0' or a
+    `torch.device` as given. TypeError for other types, ValueError for an unknown or absent device."""
+    if device is None:
+        return get_device()
+    if isinstance(device, bool) or not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be None, a str like 'cpu' or a torch.device, got {type(device).__name__}")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got {device!r}") from None
+    if device.type not in _CHOICES:
+        raise ValueError(f"device must be a cpu or cuda device, got {device}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device} was asked for, but torch sees no CUDA device on this machine")
+    return device

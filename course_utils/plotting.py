@@ -59,12 +59,22 @@ def subplots(nrows=1, ncols=1, figsize=None, **kwargs):
     """A figure for a widget: `matplotlib.figure.Figure` on an Agg canvas, outside pyplot.
 
     Outside pyplot means no figure is ever left open in `plt`'s registry, however often a widget is
-    built, and nothing is shown twice by the inline backend. Returns (fig, axes) like `plt.subplots`.
+    built, and nothing is shown twice by the inline backend. Returns (fig, axes) like `plt.subplots`;
+    extra keywords go to `Figure.subplots` (sharex, gridspec_kw, ...).
+    ValueError/TypeError for grid sizes outside 1..10 or a figsize that is not two positive inches.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize or COURSE_STYLE["figure.figsize"], layout="constrained")
+    from .checks import require_array, require_int
+
+    nrows, ncols = require_int(nrows, "nrows", low=1, high=10), require_int(ncols, "ncols", low=1, high=10)
+    if figsize is None:
+        figsize = COURSE_STYLE["figure.figsize"]
+    w, h = require_array(figsize, "figsize", shape=(2,))
+    if not (0 < w <= 30 and 0 < h <= 30):
+        raise ValueError(f"figsize must be (width, height) in inches, each in (0, 30], got {(w, h)}")
+    fig = Figure(figsize=(w, h), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes

@@ -46,3 +46,18 @@ def test_seed_everything_makes_all_three_generators_repeat():
 def test_seed_rejects_bad_input(bad, err):
     with pytest.raises(err, match="seed"):
         seed_everything(bad)
+
+
+def test_resolve_device_accepts_names_and_refuses_garbage(monkeypatch):
+    from course_utils.device import resolve_device
+
+    monkeypatch.delenv("COURSE_DEVICE", raising=False)
+    assert resolve_device(None) == get_device()
+    assert resolve_device("cpu") == torch.device("cpu") == resolve_device(torch.device("cpu"))
+    with pytest.raises(TypeError, match="device"):
+        resolve_device(0)
+    with pytest.raises(ValueError, match="device"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA"):
+            resolve_device("cuda")

@@ -44,3 +44,37 @@ def test_notebook_is_clean(path):
                     h1 += 1
         assert not ABS_PATH.search(src), f"{where}: an absolute path from a developer's machine"
     assert h1 == 1, f"{path.name}: expected exactly one H1, found {h1}"
+
+
+def test_lab_serves_loopback_with_a_token():
+    lab = [line for line in (ROOT / "Makefile").read_text().splitlines() if "jupyter lab" in line]
+    assert lab, "Makefile has no `jupyter lab` command"
+    for line in lab:
+        assert "--ip=127.0.0.1" in line, "make lab must bind to 127.0.0.1 only"
+        assert not re.search(r"token=(''|\"\"|\s|$)|password=|0\.0\.0\.0|disable_check_xsrf", line), line
+
+
+SECRET = re.compile(r"token=[0-9a-f]{16,}|(?<![\w.])/(home|Users)/\w+|/root/")
+
+
+def tracked_text_files():
+    import subprocess
+
+    names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in names:
+        path = ROOT / name
+        if path.suffix in {".ipynb", ".py", ".md", ".txt", ".yml", ".yaml", ".toml", ".cfg", ".json", ".mk", ".sh", ""}:
+            if path.is_file():
+                yield path
+
+
+def test_no_tokens_user_names_or_machine_paths_are_committed():
+    offenders = []
+    for path in tracked_text_files():
+        if path == ROOT / "tests" / "test_hygiene.py":
+            continue  # this file spells the patterns out
+        text = path.read_text(encoding="utf-8", errors="replace")
+        m = SECRET.search(text)
+        if m:
+            offenders.append(f"{path.relative_to(ROOT)}: {m.group(0)!r}")
+    assert not offenders, offenders

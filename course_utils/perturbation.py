@@ -462,7 +462,7 @@ class DeltaWWidget(LiveFigure):
         self.linear, = ax.plot(e, e, color=PALETTE["green"], ls=":", lw=2.5, label="linear Lη")
         self.cursor = ax.axvline(0.0, color=PALETTE["black"], lw=0.8, alpha=0.5)
         self.marker, = ax.plot([0.0], [1.0], "o", color=PALETTE["blue"], ms=9, markeredgecolor="white")
-        self.readout = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=12, family="monospace")
+        self.readout = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=13)
         ax.legend(loc="lower right")
         self.animate(self.measured, self.bound, self.linear, self.cursor, self.marker, self.readout)
 
@@ -477,8 +477,7 @@ class DeltaWWidget(LiveFigure):
         self.cursor.set_xdata([eta, eta])
         self.marker.set_data([eta], [max(m, 1e-300)])
         self.marker.set_visible(eta > 0)
-        self.readout.set_text(f"{model}, {direction}, L = {L}, η = {eta:.3f}\n"
-                              f"measured {m:.4g} / bound {b:.4g} / linear {lin:.4g}")
+        self.readout.set_text(f"measured {m:.3g} / bound {b:.3g} / linear {lin:.3g}")  # short: glyphs cost ms
         self.last = {"measured": m, "bound": b, "linear": lin}
 
 
@@ -518,7 +517,7 @@ class EigenErrorWidget(LiveFigure):
         ax.plot(self.eps, 0.5 * self.eps ** 2, color=PALETTE["black"], ls="--", lw=1.2, label="slope 2 guide: ε²/2")
         self.line, = ax.plot(self.eps, self.errors[:, 0], color=PALETTE["blue"], marker=".", label="first-order error")
         self.marker, = ax.plot([1e-2], [1e-6], "o", color=PALETTE["vermillion"], ms=9)
-        self.readout = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=12, family="monospace")
+        self.readout = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=13)
         ax.legend(loc="lower right")
         self.animate(self.line, self.marker, self.readout)
 
@@ -528,5 +527,5 @@ class EigenErrorWidget(LiveFigure):
         exact = np.linalg.eigvalsh(self.A + eps * self.E)[i]
         err = abs(exact - self._lam[i] - eps * self._slope[i])
         self.marker.set_data([eps], [max(err, 1e-16)])
-        self.readout.set_text(f"λ_{index} = {self._lam[i]:.0f}, ε = {eps:.2e}\nerror {err:.2e}  (ε² = {eps ** 2:.2e})")
+        self.readout.set_text(f"λ_{index}: error {err:.1e}, ε² = {eps ** 2:.1e}")
         self.last_error = err

@@ -328,9 +328,10 @@ class DeltaWLab:
                 Ds = Ws
             elif direction == "random":
                 Ds = self.random_signs[:L] * Ws
-            else:  # −∂/∂a_l ½(f − y)² = (y − f) f / a_l at x = 1, target y = 2f
+            else:  # −∂/∂a_l ½(f − y)² = (y − f) f / a_l at x = 1, for the target y = 2f
                 f = np.prod(Ws)
-                Ds = np.abs(Ws) * np.sign((2 * f - f) * f / Ws)
+                y = 2 * f
+                Ds = np.abs(Ws) * np.sign((y - f) * f / Ws)  # relative size 1: |D_l| = |a_l|
         elif model == MODELS[1]:
             Ws = self.Ws[:L]
             if direction == "aligned":

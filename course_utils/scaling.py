@@ -61,8 +61,8 @@ def scaled_relu(x, alpha):
     """
     alpha = require_real(alpha, "alpha", low=0.0)
     if isinstance(x, torch.Tensor):
-        if not (x.is_floating_point() or x.dtype in (torch.int32, torch.int64)):
-            raise TypeError(f"x must be a real tensor, got dtype {x.dtype}")
+        if x.dtype == torch.bool or x.is_complex():
+            raise TypeError(f"x must be a real-valued tensor, got dtype {x.dtype}")
         if x.is_floating_point() and not bool(torch.isfinite(x).all()):
             raise ValueError("x must contain only finite numbers (no NaN or inf)")
         return alpha * torch.relu(x)
@@ -92,9 +92,14 @@ def balance(W):
         raise ValueError(f"W must have 1 or 2 dimensions, (fan_in,) or (fan_out, fan_in), got shape {tuple(W.shape)}")
     if W.shape[-1] < 2 or W.shape[0] == 0:
         raise ValueError(f"W: rows need at least 2 entries to be balanced (sum 0 and norm 1), got shape {tuple(W.shape)}")
+    # balance(c w) = balance(w) for c > 0: divide each row by its largest |entry| first, so nothing overflows
+    peak = W.abs().amax(**reduce) if isinstance(W, torch.Tensor) else np.abs(W).max(**reduce)
+    if bool((peak == 0).any()):
+        raise ValueError("W: a row is all zeros, so it has no direction and cannot be balanced")
+    W = W / peak
     centred = W - W.mean(**reduce)
     norm = (centred**2).sum(**reduce) ** 0.5
-    if bool((norm <= 1e-12 * (W**2).sum(**reduce) ** 0.5).any()):
+    if bool((norm <= 1e-12 * W.shape[-1] ** 0.5).any()):
         raise ValueError("W: a row is constant, so nothing is left after centring and it cannot be balanced")
     return centred / norm
 
@@ -113,6 +118,8 @@ def random_weights(scheme, width=128, depth=30, seed=0, device=None, dtype=torch
     require_choice(scheme, "scheme", SCHEMES)
     width = require_int(width, "width", low=2)
     depth = require_int(depth, "depth", low=1)
+    if depth * width**2 > 2**26:
+        raise ValueError(f"width and depth: {depth} x {width} x {width} weights is more than this course needs (2**26)")
     if isinstance(seed, torch.Generator):
         if seed.device.type != "cpu":
             raise ValueError(f"seed must be a CPU generator, got one on {seed.device}")

@@ -82,6 +82,8 @@ def test_scaled_relu_rejects_bad_x():
         scaled_relu("abc", 1.0)
     with pytest.raises(TypeError, match="x"):
         scaled_relu(torch.tensor([True, False]), 1.0)
+    with pytest.raises(TypeError, match="x"):
+        scaled_relu(torch.tensor([1j]), 1.0)
 
 
 # -- balance -----------------------------------------------------------------------------------------
@@ -96,6 +98,8 @@ def test_balance_meets_both_constraints_and_is_a_projection():
     v = V[0]
     P = np.eye(9) - np.ones((9, 9)) / 9
     np.testing.assert_allclose(balance(v), P @ v / np.linalg.norm(P @ v), atol=1e-12)
+    huge = balance(np.array([1e308, -1e308, 0.0, 5e307]))  # no overflow in the squares
+    assert np.isfinite(huge).all() and abs(huge.sum()) < 1e-12 and abs((huge**2).sum() - 1) < 1e-12
 
 
 def test_balance_torch_in_torch_out():
@@ -110,7 +114,7 @@ def test_balance_torch_in_torch_out():
     (np.ones((3, 1)), ValueError, "2 entries"),            # a row of length 1: centring leaves 0
     (np.array([5.0]), ValueError, "2 entries"),
     (np.array([[1.0, 2.0], [3.0, 3.0]]), ValueError, "constant"),
-    (np.zeros(4), ValueError, "constant"),
+    (np.zeros(4), ValueError, "zeros"),
     (np.array([1.0, np.nan, 2.0]), ValueError, "W"),
     (np.ones((2, 2, 2)), ValueError, "dimensions"),
     (np.ones(()), ValueError, "dimensions"),
@@ -145,7 +149,7 @@ def test_random_weights_schemes():
 @pytest.mark.parametrize("kwargs, exc, pattern", [
     ({"scheme": "orthogonal"}, ValueError, "scheme"), ({"width": 1}, ValueError, "width"),
     ({"depth": 0}, ValueError, "depth"), ({"width": 2.5}, TypeError, "width"), ({"seed": -1}, ValueError, "seed"),
-    ({"dtype": torch.int64}, TypeError, "dtype"),
+    ({"dtype": torch.int64}, TypeError, "dtype"), ({"width": 4096, "depth": 30}, ValueError, "width"),
 ])
 def test_random_weights_rejects_bad_input(kwargs, exc, pattern):
     args = {"scheme": "centred", "width": 8, "depth": 2, **kwargs}

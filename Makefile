@@ -25,7 +25,8 @@ lab: venv
 	$(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
 
 ## Execute every notebook (nbval) and run the unit tests, offline (tests/offline/sitecustomize.py).
-OFFLINE := COURSE_OFFLINE=1 PYTHONPATH=$(CURDIR)/tests/offline
+# One BLAS/torch thread per process: the notebooks run $(JOBS) at a time, one per core.
+OFFLINE := COURSE_OFFLINE=1 PYTHONPATH=$(CURDIR)/tests/offline OMP_NUM_THREADS=1
 test: venv
 	$(OFFLINE) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env $(PYTEST_ARGS)
 

@@ -94,8 +94,8 @@ def require_array(x, name, ndim=None, shape=None, min_size=1, finite=True, dtype
     """
     if isinstance(x, torch.Tensor):
         x = x.detach().cpu().numpy()
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
+    if isinstance(x, (str, bytes)) or x is None or np.iscomplexobj(x):
+        raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
     try:
         a = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError):

@@ -162,7 +162,7 @@ class LiveFigure:
         for a in self._animated:
             if a.get_visible():
                 self.fig.draw_artist(a)
-        frame = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+        frame = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
         buf = io.BytesIO()
         frame.save(buf, format="png", compress_level=self.png_compress_level)
         self.image.value = buf.getvalue()

@@ -60,5 +60,8 @@ def checked_values(text):
     for line in text.splitlines():
         m = CHECK_LINE.match(line)
         if m:
-            found[m["name"]] = (float(m["value"]), float(m["tol"]), m["kind"])
+            try:
+                found[m["name"]] = (float(m["value"]), float(m["tol"]), m["kind"])
+            except ValueError:
+                continue  # an array-valued check prints its shape, not a number
     return found

@@ -26,7 +26,7 @@ lab: venv
 
 ## Execute every notebook (nbval) and run the unit tests, offline (tests/offline/sitecustomize.py).
 # One BLAS/torch thread per process: the notebooks run $(JOBS) at a time, one per core.
-OFFLINE := COURSE_OFFLINE=1 PYTHONPATH=$(CURDIR)/tests/offline OMP_NUM_THREADS=1
+OFFLINE := COURSE_OFFLINE=1 PYTHONPATH=$(CURDIR)/tests/offline OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 test: venv
 	$(OFFLINE) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env $(PYTEST_ARGS)
 

@@ -7,6 +7,14 @@ One module per lecture topic (neurons, ...) plus a few shared ones:
   data     -- the bundled scikit-learn digits, loaded once and cached (no downloads)
 """
 from .checks import check
-from .device import get_device, seed_everything
 
 __all__ = ["check", "get_device", "seed_everything"]
+
+
+def __getattr__(name):
+    # get_device/seed_everything import torch (~1 s): load it only when a notebook asks for them.
+    if name in ("get_device", "seed_everything"):
+        from . import device
+
+        return getattr(device, name)
+    raise AttributeError(f"module 'course_utils' has no attribute {name!r}")

@@ -13,7 +13,9 @@ submultiplicative, which is all the product bound needs.
 import numpy as np
 import torch
 
+from .backprop import he_mlp
 from .checks import require_array, require_choice, require_int, require_real
+from .device import resolve_device
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
 NORMS = ("op", "fro")
@@ -24,7 +26,10 @@ def matrix_norm(M, norm="op"):
     """‖M‖ for a 2-D array: largest singular value (norm='op') or sqrt(Σ M_ij²) (norm='fro')."""
     require_choice(norm, "norm", NORMS)
     M = require_array(M, "M", ndim=2)
-    return float(np.linalg.norm(M, 2 if norm == "op" else "fro"))
+    try:
+        return float(np.linalg.norm(M, 2 if norm == "op" else "fro"))
+    except np.linalg.LinAlgError:
+        raise ValueError(f"M must have a computable norm (entries too large?), got max |M_ij| = {np.abs(M).max():g}") from None
 
 
 def _require_chain(Ws, name):
@@ -104,7 +109,12 @@ def first_order_eigenvalues(A, dA):
     for M, name in ((A, "A"), (dA, "dA")):
         if M.shape[0] != M.shape[1] or not np.allclose(M, M.T, rtol=0, atol=1e-12 * max(1.0, np.abs(M).max())):
             raise ValueError(f"{name} must be a symmetric square matrix, got shape {M.shape}")
-    lam, U = np.linalg.eigh(A)
+    try:
+        lam, U = np.linalg.eigh(A)
+    except np.linalg.LinAlgError:
+        raise ValueError("A must have computable eigenvalues (entries too large?)") from None
+    if not np.all(np.isfinite(lam)):
+        raise ValueError("A must have finite eigenvalues (entries too large?)")
     if n > 1 and np.min(np.diff(lam)) <= 1e-10 * max(1.0, np.abs(lam).max()):
         raise ValueError("A must have simple (distinct) eigenvalues for the first-order expansion")
     return lam + np.einsum("ji,jk,ki->i", U, dA, U)  # u_iᵀ dA u_i for every i
@@ -118,7 +128,12 @@ def first_order_singular_values(B, dB):
     """
     B = require_array(B, "B", ndim=2)
     dB = require_array(dB, "dB", shape=B.shape)
-    U, s, Vt = np.linalg.svd(B, full_matrices=False)
+    try:
+        U, s, Vt = np.linalg.svd(B, full_matrices=False)
+    except np.linalg.LinAlgError:
+        raise ValueError("B must have computable singular values (entries too large?)") from None
+    if not np.all(np.isfinite(s)):
+        raise ValueError("B must have finite singular values (entries too large?)")
     scale = max(1.0, s[0])
     if s[-1] <= 1e-10 * scale or (s.size > 1 and np.min(-np.diff(s)) <= 1e-10 * scale):
         raise ValueError("B must have distinct, non-zero singular values for the first-order expansion")
@@ -193,33 +208,20 @@ def relative_step(Ws, Ds, eta, norm="op"):
 
 
 # -- relu MLP (torch) ------------------------------------------------------------------------------
-def init_relu_mlp(depth, width, d_in=64, d_out=10, seed=0, device=None, dtype=torch.float64):
-    """He-initialised relu MLP without biases: a list of `depth` tensors, W_l ~ N(0, 2/fan_in).
-
-    Shapes: (width, d_in), (width, width) × (depth − 2), (d_out, width); depth 1 is one (d_out, d_in) map.
-    Drawn from `torch.Generator().manual_seed(seed)` on the CPU, then moved to `device`.
-    """
-    depth, width = require_int(depth, "depth", low=1), require_int(width, "width", low=1)
-    d_in, d_out = require_int(d_in, "d_in", low=1), require_int(d_out, "d_out", low=1)
-    seed = require_int(seed, "seed", low=0)
-    gen = torch.Generator().manual_seed(seed)
-    dims = [d_in] + [width] * (depth - 1) + [d_out]
-    Ws = [torch.randn(dims[l + 1], dims[l], generator=gen, dtype=torch.float64) * (2.0 / dims[l]) ** 0.5
-          for l in range(depth)]
-    return [W.to(device=device or "cpu", dtype=dtype) for W in Ws]
-
-
 def relu_mlp(Ws, X):
     """f(X) = W_L relu(W_{L−1} ⋯ relu(W_1 xᵀ)) for each row x of X: (n, d_in) -> (n, d_out); linear output.
 
     Also accepts a leading batch of perturbed copies: X (k, n, d_in) with weights (k, out, in) or (out, in).
     """
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch tensor, got {type(X).__name__}")
+    if not isinstance(Ws, (list, tuple)) or not Ws or not all(isinstance(W, torch.Tensor) and W.ndim in (2, 3) for W in Ws):
+        raise TypeError("Ws must be a non-empty list of 2-D weight tensors (out, in), Ws[0] applied first")
+    if not isinstance(X, torch.Tensor) or X.ndim not in (2, 3):
+        raise TypeError(f"X must be a torch tensor of shape (n, d_in) or (k, n, d_in), got {type(X).__name__}")
     h = X
     for l, W in enumerate(Ws):
-        if h.shape[-1] != W.shape[-1]:
-            raise ValueError(f"Ws[{l}] expects {W.shape[-1]} inputs, got {h.shape[-1]}")
+        if h.shape[-1] != W.shape[-1] or h.dtype != W.dtype or h.device != W.device:
+            raise ValueError(f"Ws[{l}] expects {W.shape[-1]} inputs ({W.dtype}, {W.device}), "
+                             f"got {h.shape[-1]} ({h.dtype}, {h.device})")
         h = h @ W.transpose(-1, -2)  # (..., n, fan_in) -> (..., n, fan_out)
         if l < len(Ws) - 1:
             h = torch.relu(h)
@@ -227,15 +229,20 @@ def relu_mlp(Ws, X):
 
 
 def centred_digits(n, seed=0, device=None, dtype=torch.float64):
-    """`n` digits (pixels in [0, 1], minus the mean image of all 1797) and their labels, as tensors."""
+    """`n` digits (pixels in [0, 1], minus the mean image of all 1797) and their labels: tensors (n, 64), (n,).
+
+    The n are the first of a `np.random.default_rng(seed)` permutation; device None means `get_device()`.
+    """
     from .data import N_DIGITS, load_digits_arrays
 
     n, seed = require_int(n, "n", low=1, high=N_DIGITS), require_int(seed, "seed", low=0)
+    device = resolve_device(device)
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     X, y = load_digits_arrays()
     idx = np.random.default_rng(seed).permutation(N_DIGITS)[:n]
-    Xc = X[idx] - X.mean(axis=0)
-    return (torch.as_tensor(Xc, dtype=dtype, device=device or "cpu"),
-            torch.as_tensor(y[idx], dtype=torch.long, device=device or "cpu"))
+    Xc = X[idx] - X.mean(axis=0)  # (n, 64)
+    return torch.as_tensor(Xc, dtype=dtype, device=device), torch.as_tensor(y[idx], dtype=torch.long, device=device)
 
 
 # -- the Δw widget ---------------------------------------------------------------------------------
@@ -260,8 +267,6 @@ class DeltaWLab:
     """
 
     def __init__(self, seed=0, device=None):
-        from .device import get_device
-
         seed = require_int(seed, "seed", low=0)
         rng = np.random.default_rng(seed)
         self.etas = np.linspace(ETA_MAX / N_ETA, ETA_MAX, N_ETA)  # 60 steps 0.005 .. 0.3
@@ -276,12 +281,12 @@ class DeltaWLab:
         self.y = _unit(rng.standard_normal(n))
         self.G = [_unit_op(rng.standard_normal((n, n))) for _ in range(MAX_DEPTH)]
         # relu MLP on digits
-        self.device = device or get_device()
+        self.device = resolve_device(device)
         dt = torch.float32
         self.X, self.labels = centred_digits(32, seed, self.device, dt)
-        W = init_relu_mlp(MAX_DEPTH + 1, 32, seed=seed, device=self.device, dtype=dt)
+        W = he_mlp([64] + [32] * MAX_DEPTH + [10], seed=seed, dtype=dt, device=self.device)
         self.mlp_hidden, self.mlp_readout = W[:-1], W[-1]  # (32, 64), (32, 32) × 49; (10, 32)
-        self.mlp_linear = init_relu_mlp(1, 32, seed=seed + 1, device=self.device, dtype=dt)[0]  # depth 1: (10, 64)
+        self.mlp_linear = he_mlp([64, 10], seed=seed + 1, dtype=dt, device=self.device)[0]  # depth 1: (10, 64)
         gen = torch.Generator().manual_seed(seed)
         with _single_thread():
             self.mlp_norms = _op_norms(W + [self.mlp_linear])  # (52,): hidden 0..49, read-out 50, depth-1 map 51

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 import torch
 
+from course_utils.backprop import he_mlp
 from course_utils.perturbation import (
-    DIRECTIONS, MODELS, DeltaWLab, DeltaWWidget, EigenErrorWidget, chain_descent_direction, chain_product,
-    first_order_eigenvalues, first_order_singular_values, init_relu_mlp, matrix_norm, orthogonal_chain,
-    product_bound, product_gap, relative_change_scalar, relative_step, relu_mlp)
+    MODELS, DeltaWLab, DeltaWWidget, EigenErrorWidget, centred_digits, chain_descent_direction, chain_product,
+    first_order_eigenvalues, first_order_singular_values, matrix_norm, orthogonal_chain, product_bound,
+    product_gap, relative_change_scalar, relative_step, relu_mlp)
 
 
 def random_chain(rng, dims):
@@ -173,8 +174,7 @@ def test_first_order_helpers_reject_bad_input():
 
 # -- relu MLP --------------------------------------------------------------------------------------
 def test_relu_mlp_matches_torch_sequential():
-    Ws = init_relu_mlp(4, 7, d_in=5, d_out=3, seed=0)
-    assert [tuple(W.shape) for W in Ws] == [(7, 5), (7, 7), (7, 7), (3, 7)]
+    Ws = he_mlp([5, 7, 7, 7, 3], seed=0, device="cpu")
     seq = torch.nn.Sequential(*[m for W in Ws for m in (torch.nn.Linear(W.shape[1], W.shape[0], bias=False),
                                                          torch.nn.ReLU())][:-1]).double()
     with torch.no_grad():
@@ -182,12 +182,22 @@ def test_relu_mlp_matches_torch_sequential():
             lin.weight.copy_(W)
     X = torch.randn(10, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     torch.testing.assert_close(relu_mlp(Ws, X), seq(X))
-    scale = float(np.mean([W.var().item() * W.shape[1] for W in init_relu_mlp(3, 400, d_in=400, seed=2)]))
-    assert scale == pytest.approx(2.0, rel=0.02)  # He: Var W = 2 / fan_in
-    with pytest.raises(ValueError, match="depth"):
-        init_relu_mlp(0, 4)
     with pytest.raises(ValueError, match=r"Ws\[0\]"):
         relu_mlp(Ws, torch.zeros(2, 6, dtype=torch.float64))
+    with pytest.raises(TypeError, match="Ws"):
+        relu_mlp([], X)
+    with pytest.raises(TypeError, match="X"):
+        relu_mlp(Ws, X.numpy())
+
+
+def test_centred_digits_are_centred_on_the_full_set():
+    X, y = centred_digits(1797, seed=3, device="cpu")
+    assert X.shape == (1797, 64) and y.shape == (1797,) and X.dtype == torch.float64
+    assert X.mean(dim=0).abs().max().item() < 1e-12  # all 1797 images: mean image subtracted exactly
+    with pytest.raises(TypeError, match="dtype"):
+        centred_digits(4, dtype=torch.int64)
+    with pytest.raises(ValueError, match="n"):
+        centred_digits(0)
 
 
 # -- the Δw lab and widget -------------------------------------------------------------------------

@@ -304,6 +304,18 @@ def random_feature_problem(n_train=1000, width=2000, seed=0):
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController  # installed with scikit-learn
+
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """Context manager: NumPy's BLAS on one thread (a slider move must not wait for spinning threads)."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
 def interpolant_accuracy(problem, labels):
     """Train and test accuracy of the min-norm interpolant of T = one_hot(labels) on a random_feature_problem.
 
@@ -318,8 +330,9 @@ def interpolant_accuracy(problem, labels):
         raise ValueError(f"labels must have shape ({n},) or (r, {n}), got {labels.shape}")
     L = labels.reshape(-1, n)
     T = np.concatenate([one_hot(row) for row in L], axis=1)  # (n, 10 r): the r one-hot blocks side by side
-    pred = np.argmax((problem["S"] @ T).reshape(n, -1, N_CLASSES), axis=2).T  # (r, n)
-    pred_test = np.argmax((problem["S_test"] @ T).reshape(len(problem["y_test"]), -1, N_CLASSES), axis=2).T
+    with _one_blas_thread():  # ~36 MFLOP per labelling: threads cost more than they save, on a busy machine far more
+        pred = np.argmax((problem["S"] @ T).reshape(n, -1, N_CLASSES), axis=2).T  # (r, n)
+        pred_test = np.argmax((problem["S_test"] @ T).reshape(len(problem["y_test"]), -1, N_CLASSES), axis=2).T
     train, test = np.mean(pred == L, axis=1), np.mean(pred_test == problem["y_test"], axis=1)
     return (float(train[0]), float(test[0])) if labels.ndim == 1 else (train, test)
 

@@ -306,7 +306,9 @@ def expected_slide_count(path):
 
 
 def widget_cells(path):
-    """Indices of the code cells that build a widget (`FooWidget(...)`), target first for 04 and 05."""
+    """Indices of the code cells that build a widget (`FooWidget(...)`), the target first for 04 and 05.
+    (A cell may build one without showing it: the browser tests look for sliders in these cells first,
+    then in any cell.)"""
     types, nb = slide_types(path)
     cells = [i for i, c in enumerate(nb["cells"])
              if c["cell_type"] == "code" and WIDGET_CALL.search("".join(c["source"]))]
@@ -326,8 +328,9 @@ def slider_pattern(path):
 NOTEBOOK_STATE_JS = """() => {
     const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt'))
         .map(p => p.textContent.trim());
-    const err = document.querySelector('.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"],'
-        + ' .jp-Notebook .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]');
+    const err = Array.from(document.querySelectorAll('.jp-Notebook [data-mime-type="application/vnd.jupyter.stderr"],'
+        + ' .jp-Notebook [data-mime-type="application/vnd.jupyter.error"]'))
+        .find(e => /Traceback|Error\b/.test(e.innerText));
     const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
     return {total: prompts.length, done: prompts.filter(t => /^\\[\\d+\\]:$/.test(t)).length,
             busy: prompts.filter(t => t.includes('*')).length,
@@ -364,13 +367,18 @@ def run_all(page, timeout_s=KERNEL_RUN_S):
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     deadline = time.monotonic() + timeout_s
-    state = None
+    state, stalled_since = None, None
     while time.monotonic() < deadline:
         state = page.evaluate(NOTEBOOK_STATE_JS)
         if state["error"]:
             raise AssertionError(f"a cell raised in JupyterLab:\n{state['error']}")
         if state["total"] and state["done"] == state["total"] and state["busy"] == 0 and state["idle"]:
             return state
+        stalled = state["busy"] == 0 and state["idle"] and 0 < state["done"] < state["total"]
+        stalled_since = (stalled_since or time.monotonic()) if stalled else None
+        if stalled_since and time.monotonic() - stalled_since > 5:
+            raise AssertionError(f"Run All stopped after {state['done']} of {state['total']} code cells "
+                                 f"with the kernel idle (a cell failed?): {state}")
         time.sleep(0.25)
     raise TimeoutError(f"Run All did not finish within {timeout_s} s: {state}")
 
@@ -381,7 +389,8 @@ def kernel_busy(page):
 
 
 def pick_slider(cell, pattern):
-    """The slider in `cell`'s output whose label (title holds the raw description) matches `pattern`."""
+    """The slider in `cell`'s output whose label (its title holds the raw description) matches `pattern`;
+    with no pattern, the first slider."""
     sliders = cell.locator(".jp-OutputArea .widget-slider")
     if pattern is None:
         return sliders.first

@@ -1,5 +1,6 @@
 """JupyterLab, in Chromium: every lecture runs, and its slider (04: α, 05: Δw, others: the first one) drives
-the picture by mouse drag, by keyboard and by typing into the readout, with no widget-manager error.
+the picture by mouse drag and by keyboard (04, 05: also by typing into the readout), with no widget-manager
+error in the console.
 """
 import pytest
 
@@ -41,10 +42,11 @@ def check_slider(page, lab, name, artifacts):
     run_all(page)
 
     cells = widget_cells(lab.root / "lectures" / name)
-    assert cells, f"{name}: no cell builds a widget (a `...Widget(...)` expression); each lecture has a slider"
-    cell = next((page.locator(f'.jp-Cell[data-windowed-list-index="{i}"]') for i in cells
-                 if page.locator(f'.jp-Cell[data-windowed-list-index="{i}"] .widget-slider').count()), None)
-    assert cell is not None, f"{name}: none of the widget cells {cells} shows a slider after Run All"
+    shown = page.locator(".jp-Notebook .jp-Cell:has(.jp-OutputArea .widget-slider)")
+    indices = [int(shown.nth(k).get_attribute("data-windowed-list-index")) for k in range(shown.count())]
+    assert indices, f"{name}: no slider in any output after Run All (each lecture has a slider widget)"
+    target = next((i for i in cells if i in indices), indices[0])
+    cell = page.locator(f'.jp-Cell[data-windowed-list-index="{target}"]')
     slider = pick_slider(cell, slider_pattern(name))
     slider.scroll_into_view_if_needed()
     img = cell.locator(".jp-OutputArea img.widget-image").first
@@ -56,27 +58,33 @@ def check_slider(page, lab, name, artifacts):
     handle.focus()
     page.keyboard.press("Home")
     at_min, lo = settle_image(img, busy=busy), readout_value(slider)
+    lo_text = slider.locator(".widget-readout").inner_text().strip()
     page.keyboard.press("End")
     at_max, hi = settle_image(img, busy=busy), readout_value(slider)
     assert hi > lo, f"{name}: End ({hi}) is not above Home ({lo})"
     assert at_max != at_min, f"{name}: the picture is the same at the slider's two ends"
     page.keyboard.press("ArrowLeft")
-    settle_image(img, busy=busy)
-    assert lo < readout_value(slider) < hi, f"{name}: ArrowLeft from the end did not step back"
-
-    # Mouse: drag the handle to 30 % of the track.
     before = settle_image(img, busy=busy)
+    stepped = readout_value(slider)
+    assert lo < stepped < hi, f"{name}: ArrowLeft from the end did not step back"
+
+    # Mouse: drag the handle to 30 % of the track (sliders may be non-linear: only the order is checked).
     drag_handle(page, handle, track, 0.3)
     dragged, value = settle_image(img, busy=busy), readout_value(slider)
     assert dragged != before, f"{name}: dragging the slider did not change the picture"
-    assert lo + 0.1 * (hi - lo) < value < lo + 0.5 * (hi - lo), f"{name}: dragged to 30 %, readout {value}"
+    assert lo < value < stepped, f"{name}: dragged from {stepped} towards 30 % of [{lo}, {hi}], readout {value}"
 
-    # The number box: type a value, the readout shows it and the picture follows.
-    typed = lo + 0.75 * (hi - lo)
-    type_readout(page, slider, f"{typed:.6g}")
+    # The number box of the α and Δw sliders (a presenter's way in RISE, where arrow keys change slides):
+    # type the minimum; the readout shows it and the picture is the one drawn at Home. (Other lectures'
+    # first slider may be a SelectionSlider, whose readout takes no typing.)
+    if slider_pattern(name) is None:
+        page.screenshot(path=str(artifacts / f"lab-{name.removesuffix('.ipynb')}.png"))
+        return
+    type_readout(page, slider, lo_text)
     after_typing, shown = settle_image(img, busy=busy), readout_value(slider)
-    assert abs(shown - typed) <= 0.02 * (hi - lo), f"{name}: typed {typed:.6g}, readout shows {shown}"
+    assert shown == lo, f"{name}: typed {lo_text}, the readout shows {shown}"
     assert after_typing != dragged, f"{name}: typing into the readout did not change the picture"
+    assert after_typing == at_min, f"{name}: the same value drew a different picture (Home vs typed)"
     assert start  # the default picture was there before any move
 
     page.screenshot(path=str(artifacts / f"lab-{name.removesuffix('.ipynb')}.png"))

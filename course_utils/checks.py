@@ -100,12 +100,15 @@ def require_array(x, name, ndim=None, shape=None, min_size=1, finite=True, dtype
     """
     if _is_tensor(x):
         x = x.detach().cpu().numpy()
-    if isinstance(x, (str, bytes)) or x is None or np.iscomplexobj(x):
+    if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
     try:
-        a = np.asarray(x, dtype=dtype)
+        raw = np.asarray(x)
+        if np.iscomplexobj(raw):
+            raise TypeError
+        a = raw.astype(dtype)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}") from None
+        raise TypeError(f"{name} must be an array of real numbers (not ragged, not complex), got {type(x).__name__}") from None
     if ndim is not None and a.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {a.shape}")
     if shape is not None:

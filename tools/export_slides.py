@@ -56,11 +56,15 @@ URLS = {  # relative to the deck's folder
     "widget_renderer_url": "assets/html-manager/embed-amd.js",
 }
 # The reveal template, minus its one CDN import that has no setting (mermaid; the course has no diagrams).
-# Headings keep their case: the white theme's uppercase turns "α" into "Α".
+# Headings keep their case (the white theme's uppercase turns "α" into "Α"); MathJax previews stay hidden.
 TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block html_head_css -%}
-<style>.reveal h1, .reveal h2, .reveal h3, .reveal h4 { text-transform: none !important; }</style>
+<style>
+.reveal h1, .reveal h2, .reveal h3, .reveal h4 { text-transform: none !important; }
+/* The template re-renders the maths on every slide change, which left MathJax's preview beside it ("εε"). */
+.reveal .MathJax_Preview { display: none !important; }
+</style>
 {%- endblock html_head_css -%}
 """
 EXECUTE_TIMEOUT_S = 120

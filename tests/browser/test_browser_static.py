@@ -59,6 +59,8 @@ def test_static_slides_work_offline(notebook, slides, browser):
     total = page.evaluate(f"() => new Promise((ok, bad) => require(['{REVEAL}'], R => ok(R.getTotalSlides()), bad))")
     assert total == expected_slide_count(notebook), f"{notebook.name}: {total} static slides, metadata says " \
                                                     f"{expected_slide_count(notebook)}"
+    if "$" in notebook.read_text(encoding="utf-8"):  # the maths is typeset by the local MathJax
+        page.wait_for_function("() => document.querySelectorAll('.MathJax_CHTML').length > 0", timeout=30_000)
     views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
     if views:  # the saved widget state renders: every widget shows its default picture
         page.wait_for_function(f"() => Array.from(document.querySelectorAll('img.widget-image'))"

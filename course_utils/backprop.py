@@ -256,7 +256,10 @@ def noisy_labels(y, p, n_classes=N_CLASSES, seed=1):
     y: (n,) integer labels; p in [0, 1]. Returns a new (n,) int64 array.
     Raises ValueError naming `y`, `p`, `n_classes` or `seed`.
     """
-    y = np.asarray(y)
+    try:
+        y = np.asarray(y)
+    except ValueError:
+        raise ValueError("y must be a non-empty 1-D array of integer labels, got a ragged sequence") from None
     if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"y must be a non-empty 1-D array of integer labels, got dtype {y.dtype} shape {y.shape}")
     p = require_real(p, "p", low=0.0, high=1.0)
@@ -324,7 +327,12 @@ def interpolant_accuracy(problem, labels):
     measured against `labels`, test accuracy against the TRUE test labels. Returns (train_acc, test_acc) as
     floats, or as (r,) arrays for (r, n) labels. Raises ValueError naming `labels` for a wrong shape.
     """
-    labels = np.asarray(labels)
+    if not isinstance(problem, dict) or not {"S", "S_test", "y_train", "y_test"} <= problem.keys():
+        raise TypeError("problem must be the dict random_feature_problem() returns")
+    try:
+        labels = np.asarray(labels)
+    except ValueError:
+        raise ValueError("labels must be integer labels of shape (n,) or (r, n), got a ragged sequence") from None
     n = problem["y_train"].size
     if labels.ndim not in (1, 2) or labels.shape[-1] != n:
         raise ValueError(f"labels must have shape ({n},) or (r, {n}), got {labels.shape}")

@@ -120,3 +120,17 @@ def require_array(x, name, ndim=None, shape=None, min_size=1, finite=True, dtype
     if finite and not np.all(np.isfinite(a)):
         raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
     return a
+
+
+def require_int_sequence(xs, name, min_len=1, low=None):
+    """Return `xs` as a list of Python ints (e.g. layer widths); TypeError unless a sequence of integers,
+    ValueError if shorter than `min_len` or an entry is below `low` (the message names `name[i]`)."""
+    if isinstance(xs, (str, bytes, dict)) or _is_tensor(xs) or (isinstance(xs, np.ndarray) and xs.ndim != 1):
+        raise TypeError(f"{name} must be a sequence of ints, got {type(xs).__name__}")
+    try:
+        items = list(xs)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of ints, got {type(xs).__name__}") from None
+    if len(items) < min_len:
+        raise ValueError(f"{name} must have at least {min_len} entries, got {len(items)}")
+    return [require_int(v, f"{name}[{i}]", low=low) for i, v in enumerate(items)]

@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .checks import require_array, require_choice, require_int, require_real
+from .checks import require_array, require_choice, require_int, require_int_sequence, require_real
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
 # ---------------------------------------------------------------------------------------------------
@@ -52,11 +52,7 @@ def conv_params(k, c_in=1, c_out=1, bias=True):
 
 def mlp_params(widths, bias=True):
     """Weights of an MLP with layer widths (d_0, d_1, ..., d_L): sum_l d_{l-1} d_l (+ sum_l d_l biases)."""
-    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__"):
-        raise TypeError(f"widths must be a sequence of ints, got {type(widths).__name__}")
-    if len(widths) < 2:
-        raise ValueError(f"widths must have at least 2 entries (input and output), got {len(widths)}")
-    w = [require_int(n, f"widths[{i}]", low=1) for i, n in enumerate(widths)]
+    w = require_int_sequence(widths, "widths", min_len=2, low=1)  # input and output at least
     return sum(dense_params(a, b, bias) for a, b in zip(w[:-1], w[1:]))
 
 
@@ -186,7 +182,7 @@ def make_mlp(widths, act="relu"):
 
     f(x; W) = W_L o phi o W_{L-1} o ... o phi o W_1 (x). Input (n, ...) with prod(...) = d_0.
     """
-    mlp_params(widths)  # validates widths
+    widths = require_int_sequence(widths, "widths", min_len=2, low=1)  # input and output at least
     require_choice(act, "act", tuple(_ACT_MODULES))
     layers = [nn.Flatten()]
     for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
@@ -204,9 +200,7 @@ def make_pooled_cnn(channels, n_classes=10, k=3, pool="max", padding_mode="zeros
     Both poolings ignore where a feature is, so the model is shift-invariant (exactly so for circular
     shifts with padding_mode "circular"). Input (n, s, s) or (n, 1, s, s).
     """
-    if isinstance(channels, (str, bytes)) or not hasattr(channels, "__len__") or len(channels) < 1:
-        raise TypeError(f"channels must be a non-empty sequence of ints, got {channels!r}")
-    chans = [1] + [require_int(c, f"channels[{i}]", low=1) for i, c in enumerate(channels)]
+    chans = [1] + require_int_sequence(channels, "channels", min_len=1, low=1)
     n_classes = require_int(n_classes, "n_classes", low=1)
     k = require_int(k, "k", low=1)
     if k % 2 == 0:
@@ -408,6 +402,8 @@ def mixed_op(z, alpha, ops=DARTS_OPS):
     """
     if not isinstance(z, torch.Tensor) or not isinstance(alpha, torch.Tensor):
         raise TypeError("z and alpha must be torch tensors")
+    if not isinstance(ops, dict) or not ops or not all(callable(f) for f in ops.values()):
+        raise TypeError("ops must be a non-empty dict of name -> function")
     if alpha.shape != (len(ops),):
         raise ValueError(f"alpha must have shape ({len(ops)},) (one logit per op), got {tuple(alpha.shape)}")
     p = torch.softmax(alpha, 0)

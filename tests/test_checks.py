@@ -51,3 +51,13 @@ def test_require_helpers_name_the_argument():
     with pytest.raises(TypeError, match="x"):
         require_array("abc", "x")
     assert require_array(torch.ones(2, 2), "W", shape=(2, None)).shape == (2, 2)
+
+
+def test_require_int_sequence():
+    from course_utils.checks import require_int_sequence
+
+    assert require_int_sequence((64, np.int64(10)), "widths", min_len=2) == [64, 10]
+    for bad, err in [(np.array(0.0), TypeError), ("12", TypeError), (None, TypeError), ([3], ValueError),
+                     ([3, 0], ValueError), ([3, 2.5], TypeError)]:
+        with pytest.raises(err, match="widths"):
+            require_int_sequence(bad, "widths", min_len=2, low=1)

@@ -198,17 +198,21 @@ def sample_outputs_gram(X, width, depth, n_nets, seed, device=None):
     g = torch.Generator(device=dev).manual_seed(seed)
     m, d0 = X.shape
     X = torch.as_tensor(X, dtype=torch.float64, device=dev)
-    S = [(X @ X.T / d0).expand(n_nets, m, m)] * len(widths)  # (K, m, m) layer-1 kernel, per width
+    S0 = (X @ X.T / d0).expand(n_nets, m, m)  # (K, m, m) layer-1 kernel
+    if not torch.isfinite(S0).all():
+        raise ValueError("X is too large: its Gram matrix overflows")
+    R = [_root(S0)] * len(widths)  # (K, m, m) root of the current kernel, per width
     Fs, Ss = [], []
     for _ in range(depth):
         G = torch.randn(n_nets, m, max(widths), generator=g, device=dev)  # (K, m, n_max): units along the last axis
         v = torch.randn(n_nets, 1, m, generator=g, device=dev, dtype=torch.float64)  # (K, 1, m)
         F_l, S_l = [], []
         for i, n in enumerate(widths):
-            Ht = SQRT2 * torch.relu(_root(S[i]).mT.float() @ G[:, :, :n])  # (K, m, n) = (G R)ᵀ, rows of G R ~ N(0, S)
-            S[i] = (Ht @ Ht.mT).double() / n                                    # (K, m, m)
-            F_l.append((v @ _root(S[i]))[:, 0, :])                               # f | S ~ N(0, S)
-            S_l.append(S[i])
+            Ht = SQRT2 * torch.relu(R[i].mT.float() @ G[:, :, :n])  # (K, m, n) = (G R)ᵀ, rows of G R ~ N(0, S)
+            S = (Ht @ Ht.mT).double() / n                             # (K, m, m) empirical kernel Σ̂
+            R[i] = _root(S)                                           # serves the readout and the next layer
+            F_l.append((v @ R[i])[:, 0, :])                           # f | Σ̂ ~ N(0, Σ̂)
+            S_l.append(S)
         Fs.append(torch.stack(F_l))
         Ss.append(torch.stack(S_l))
     F = torch.stack(Fs, 2).cpu().numpy()  # (n_widths, K, depth, m)
@@ -412,15 +416,19 @@ def _widget_data(seed=0, n_nets=1000, n_circle=128):
     return d
 
 
+READOUT_LABELS = "excess kurtosis: raw, cond., 3[(1+5/n)^L-1]\n\ndead nets, |f| > 4\n"  # static part of the readout
+
+
 def _readout_text(width, depth, raw, cond, dead, outside):
-    """The histogram panel's text: raw and conditional kurtosis, theory 3[(1+5/n)^L - 1], dead nets, tails."""
+    """The readout's values, on the blank lines of READOUT_LABELS: raw and conditional kurtosis, the theory
+    3[(1+5/n)^L - 1], the fraction of dead nets and of |f(x0)| > 4."""
     if dead == 1.0:
-        return f"all nets dead (f ≡ 0)\ntheory: P(alive) = 2^-L at n = 1"
-    return (f"raw kurtosis    {raw:9.3g}\n"
-            f"cond. kurtosis  {cond:9.3g}\n"
-            f"theory          {kurtosis_theory(width, depth):9.3g}\n"
-            f"dead nets       {dead:9.1%}\n"
-            f"|f| > 4         {outside:9.1%}")
+        return f"\nall nets dead (f ≡ 0): P(alive) = 2^-L at width 1\n\n{dead:.1%},  {outside:.1%}"
+    return (f"\n{raw:.3g},  {cond:.3g},  {kurtosis_theory(width, depth):.3g}\n\n"
+            f"{dead:.1%},  {outside:.1%}")
+
+
+UPPER = [(i, j) for i in range(4) for j in range(i + 1, 4)]  # the 6 annotated cells of each 4×4 panel
 
 
 @register_widget("nngp")
@@ -430,7 +438,8 @@ class NNGPWidget(LiveFigure):
     Panels: (1) f(x0) over 1000 nets vs the N(0, 1) density of the NNGP, with kurtosis readout;
     (2) empirical covariance FᵀF/K on the 4-input set; (3) NNGP covariance h^{∘L}; (4) 4 nets (colour)
     and 4 GP samples (grey) on a circle of inputs. Every frame is precomputed by `_widget_data`;
-    `update` indexes arrays and moves existing artists (blitted by LiveFigure).
+    `update` indexes arrays and moves existing artists (blitted by LiveFigure). Text is the costly
+    part of a frame, so only the 6 off-diagonal covariances of each matrix are written out.
     """
 
     def __init__(self, width=64, depth=4, seed=0):
@@ -448,44 +457,45 @@ class NNGPWidget(LiveFigure):
 
     def build(self):
         d = self.data
-        self.fig, (ax_h, ax_c, ax_k, ax_f) = subplots(1, 4, figsize=(16, 4.2))
+        self.fig, (ax_h, ax_c, ax_k, ax_f) = subplots(1, 4, figsize=(15, 3.6))
         u = np.linspace(-4, 4, 201)
         self.hist = self.animate(ax_h.stairs(np.zeros(len(HIST_EDGES) - 1), HIST_EDGES, fill=True, color=PALETTE["sky"]))
-        ax_h.plot(u, np.exp(-u**2 / 2) / math.sqrt(2 * math.pi), color=PALETTE["black"], lw=1.5, label="NNGP: N(0, 1)")
-        ax_h.set(xlim=(HIST_EDGES[0], HIST_EDGES[-1]), ylim=(0, 0.9), xlabel="f(x₀)", title=f"output over {d.F.shape[2]} nets")
-        ax_h.legend(loc="upper right", fontsize=9)
-        self.readout = self.animate(ax_h.text(0.02, 0.97, "", transform=ax_h.transAxes, va="top",
-                                              fontsize=9, family="monospace"))
+        ax_h.plot(u, np.exp(-u**2 / 2) / math.sqrt(2 * math.pi), color=PALETTE["black"], lw=1.5)
+        ax_h.set(xlim=(HIST_EDGES[0], HIST_EDGES[-1]), ylim=(0, 1.0), xlabel="f(x₀)")
+        ax_h.set_title(f"f(x₀) over {d.F.shape[2]} nets vs N(0, 1)", fontsize=12)
+        ax_h.text(0.02, 0.97, READOUT_LABELS, transform=ax_h.transAxes, va="top", fontsize=9, color="0.35")
+        self.readout = self.animate(ax_h.text(0.02, 0.97, "", transform=ax_h.transAxes, va="top", fontsize=9))
         self.images, self.cells = [], []
-        for ax, title in ((ax_c, "nets: FᵀF/K"), (ax_k, "NNGP")):
-            self.images.append(self.animate(ax.imshow(np.zeros((4, 4)), cmap="RdBu_r", vmin=-1, vmax=1)))
-            self.cells.append([self.animate(ax.text(j, i, "", ha="center", va="center", fontsize=10))
-                               for i in range(4) for j in range(4)])
-            ax.set_xticks(range(4), ["0", "0′", "1", "7"])
-            ax.set_yticks(range(4), ["0", "0′", "1", "7"])
+        for ax, title in ((ax_c, ""), (ax_k, "NNGP kernel (n → ∞)")):
+            mesh = ax.pcolormesh(np.zeros((4, 4)), cmap="RdBu_r", vmin=-1, vmax=1)
+            self.images.append(self.animate(mesh))
+            self.cells.append([self.animate(ax.text(j + 0.5, i + 0.5, "", ha="center", va="center", fontsize=10))
+                               for i, j in UPPER])
+            ax.set_xticks(np.arange(4) + 0.5, ["0", "0′", "1", "7"])
+            ax.set_yticks(np.arange(4) + 0.5, ["0", "0′", "1", "7"])
+            ax.set(xlim=(0, 4), ylim=(4, 0), aspect="equal")
             ax.grid(False)
-            ax.set_title(title, fontsize=11)
-            self.animate(ax.title)
-        self.titles = (ax_c.title, ax_k.title)
+            ax.set_title(title, fontsize=12)
+        self.title = self.animate(ax_c.title)
         self.fig.colorbar(self.images[1], ax=ax_k, shrink=0.8)
         self.net_lines = [self.animate(ax_f.plot(d.theta, 0 * d.theta, color=c, lw=1.5)[0]) for c in CYCLE[:4]]
         self.gp_lines = [self.animate(ax_f.plot(d.theta, 0 * d.theta, color="0.4", lw=1.2, alpha=0.3)[0])
                          for _ in range(4)]
-        ax_f.set(xlim=(0, 2 * np.pi), ylim=(-3, 3), xlabel="θ (input on a circle)",
-                 title="nets (colour) vs GP (grey)")
+        ax_f.set(xlim=(0, 2 * np.pi), ylim=(-3, 3), xlabel="θ (input on a circle)")
+        ax_f.set_title("nets (colour) vs GP samples (grey)", fontsize=12)
 
     def update(self, width, depth):
         d, i, l = self.data, WIDGET_WIDTHS.index(width), depth - 1
         self.hist.set_data(d.hist[i, l])
         self.readout.set_text(_readout_text(width, depth, d.raw_kurt[i, l], d.cond_kurt[i, l],
-                                           d.dead[i, l], d.outside[i, l]))
-        for im, cells, M in zip(self.images, self.cells, (d.C[i, l], d.K[l])):
-            im.set_data(M)
-            for cell, value in zip(cells, M.ravel()):
-                cell.set_text(f"{value:.2f}")
+                                            d.dead[i, l], d.outside[i, l]))
+        for mesh, cells, M in zip(self.images, self.cells, (d.C[i, l], d.K[l])):
+            mesh.set_array(M.ravel())
+            for cell, (a, b) in zip(cells, UPPER):
+                cell.set_text(f"{M[a, b]:.2f}")
+                cell.set_color("white" if abs(M[a, b]) > 0.6 else "black")  # readable on dark cells
         err, err_rb = np.abs(d.C[i, l] - d.K[l]).max(), np.abs(d.C_rb[i, l] - d.K[l]).max()
-        self.titles[0].set_text(f"nets FᵀF/K: max err {err:.3f} (cond. {err_rb:.3f})")
-        self.titles[1].set_text(f"NNGP $h^{{\\circ {depth}}}$ (n → ∞)")
+        self.title.set_text(f"nets: max err {err:.3f} (cond. {err_rb:.3f})")
         for line, y in zip(self.net_lines, d.Fc[i, l]):
             line.set_ydata(y)
         for line, y in zip(self.gp_lines, d.GPc[l]):

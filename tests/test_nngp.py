@@ -289,12 +289,13 @@ def test_widget_panels_show_the_maths(widget):
     counts, _ = np.histogram(f0, nngp.HIST_EDGES)
     assert widget.hist.get_data().values == pytest.approx(counts / (len(f0) * 0.2))
     cos = nngp.four_inputs() @ nngp.four_inputs().T / 64
-    assert np.asarray(widget.images[1].get_array()) == pytest.approx(arccos_map(arccos_map(arccos_map(cos))))
+    assert np.asarray(widget.images[1].get_array()).ravel() == pytest.approx(arccos_map(arccos_map(arccos_map(cos))).ravel())
     F = d.F[i, l]  # (nets, 4)
-    assert np.asarray(widget.images[0].get_array()) == pytest.approx(np.einsum("ki,kj->ij", F, F) / len(F))
+    assert np.asarray(widget.images[0].get_array()).ravel() == pytest.approx((np.einsum("ki,kj->ij", F, F) / len(F)).ravel())
     assert widget.net_lines[2].get_ydata() == pytest.approx(d.Fc[i, l, 2])
     text = widget.readout.get_text()
-    assert f"{nngp.excess_kurtosis(f0):9.3g}" in text and f"{nngp.kurtosis_theory(16, 3):9.3g}" in text
+    assert f"{nngp.excess_kurtosis(f0):.3g}" in text and f"{nngp.kurtosis_theory(16, 3):.3g}" in text
+    assert widget.cells[0][0].get_text() == f"{d.F[i, l, :, 0] @ d.F[i, l, :, 1] / len(f0):.2f}"  # Ĉ(0, 0′)
 
 
 def test_widget_data_agrees_with_theory(widget):

@@ -58,6 +58,20 @@ def lab_context(browser, lab):
     context.close()
 
 
+@pytest.fixture(scope="module")
+def lab_page(browser, lab):
+    """One JupyterLab page for all lectures of a test module (loading the app costs seconds); notebooks open and close in it."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    context.blocked = block_foreign_requests(context, [lab.base])
+    page = context.new_page()
+    page.messages = []
+    page.on("console", lambda m: page.messages.append((m.type, m.text)))
+    page.on("pageerror", lambda e: page.messages.append(("pageerror", str(e))))
+    yield page
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def artifacts():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

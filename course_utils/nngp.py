@@ -457,7 +457,7 @@ class NNGPWidget(LiveFigure):
 
     def build(self):
         d = self.data
-        self.fig, (ax_h, ax_c, ax_k, ax_f) = subplots(1, 4, figsize=(15, 3.6))
+        self.fig, (ax_h, ax_c, ax_k, ax_f) = subplots(1, 4, figsize=(14.5, 3.4))
         u = np.linspace(-4, 4, 201)
         self.hist = self.animate(ax_h.stairs(np.zeros(len(HIST_EDGES) - 1), HIST_EDGES, fill=True, color=PALETTE["sky"]))
         ax_h.plot(u, np.exp(-u**2 / 2) / math.sqrt(2 * math.pi), color=PALETTE["black"], lw=1.5)

@@ -445,7 +445,7 @@ class LrThresholdWidget(LiveFigure):
         self.line.set_ydata(curve)
         self.marker.set_data([ratio], [curve[-1]])
         verdict = "decreases" if np.all(np.diff(curve) < 0) else "diverges" if curve[-1] > curve[0] else "oscillates"
-        self.title.set_text(rf"$\eta = {ratio:.2f}\,\eta_c$:  loss {curve[0]:.0f} → {curve[-1]:.4g} ({verdict})")
+        self.title.set_text(f"η = {ratio:.2f} η_c:  loss {curve[0]:.0f} → {curve[-1]:.4g} ({verdict})")  # plain text: mathtext caches grow per string
 
 
 @register_widget("label_noise")

@@ -282,7 +282,7 @@ class AlphaWidget(LiveFigure):
         bar.children = tuple(bar.children) + tuple(self.buttons.values())
 
     def build(self):
-        self.fig, (ax_h, ax_f, ax_b) = subplots(1, 3, figsize=(12, 4.2))  # 960 x 336 px: the PNG encode is half of a frame
+        self.fig, (ax_h, ax_f, ax_b) = subplots(1, 3, figsize=(12, 4.2))  # 960 x 336 px
         blue, orange, black = PALETTE["blue"], PALETTE["orange"], PALETTE["black"]
 
         ax_h.set(xlim=(0, 7), ylim=(0, 0.85), xlabel="y = α·relu(x)", ylabel="density (y > 0)")

@@ -55,7 +55,7 @@ def main(src, out):
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
-        "rise": {"scroll": True, "width": 1280, "height": 800, "enable_chalkboard": False},
+        "rise": {"scroll": True, "width": 1280, "height": 800, "center": False, "enable_chalkboard": False},
     }
     nbformat.validate(nb)
     nbformat.write(nb, out)

@@ -6,7 +6,7 @@ Follows CONTENT.md D4 and N3 (experiments E3.1-E3.6):
   * convolution as a matrix -- a circular k x k convolution on s x s images is a d x d matrix (d = s^2),
     doubly block-circulant, with d*k^2 non-zeros and k^2 distinct values;
   * shifts -- circular (np.roll: conv is exactly equivariant) or with zero fill (a real translation);
-  * small model builders and a training loop for the digits (MLP vs CNN with global average pooling);
+  * small model builders and a training loop for the digits (MLP vs CNN with global max/average pooling);
   * NAS toys -- random features + closed-form ridge readout as a cheap inner loop, a counted random search
     as the outer loop (flavour 1), and the softmax mixture of candidate ops of DARTS (flavour 2);
   * two widgets: parameter counts vs image side and filter size, and a digit shifted under conv + pooling.
@@ -44,6 +44,7 @@ def conv_params(k, c_in=1, c_out=1, bias=True):
     """Weights of a k x k convolution from c_in to c_out channels: k^2 * c_in * c_out, plus c_out biases.
 
     Independent of the image side: the same filter is slid over every position (weight sharing).
+    ValueError for non-positive sizes, TypeError for non-integers or a non-bool `bias`.
     """
     k = require_int(k, "k", low=1)
     c_in, c_out = require_int(c_in, "c_in", low=1), require_int(c_out, "c_out", low=1)
@@ -51,7 +52,10 @@ def conv_params(k, c_in=1, c_out=1, bias=True):
 
 
 def mlp_params(widths, bias=True):
-    """Weights of an MLP with layer widths (d_0, d_1, ..., d_L): sum_l d_{l-1} d_l (+ sum_l d_l biases)."""
+    """Weights of an MLP with layer widths (d_0, d_1, ..., d_L): sum_l d_{l-1} d_l (+ sum_l d_l biases).
+
+    ValueError if `widths` has fewer than 2 entries or a non-positive one; TypeError for non-integers.
+    """
     w = require_int_sequence(widths, "widths", min_len=2, low=1)  # input and output at least
     return sum(dense_params(a, b, bias) for a, b in zip(w[:-1], w[1:]))
 
@@ -62,6 +66,7 @@ def transformer_block_params(d_model, d_ff=None, bias=True, layernorm=True):
     Matrices: W_Q, W_K, W_V, W_O (4 d^2) and the feed-forward d -> d_ff -> d (2 d d_ff); with d_ff = 4d
     (the default) that is 12 d^2, independent of sequence length and of the number of heads.
     `bias` adds 3d (Q,K,V) + d (O) + d_ff + d (feed-forward); `layernorm` adds 2 x (gain d + shift d).
+    ValueError for non-positive sizes, TypeError for non-integers or non-bool flags.
     """
     d = require_int(d_model, "d_model", low=1)
     d_ff = 4 * d if d_ff is None else require_int(d_ff, "d_ff", low=1)
@@ -74,7 +79,10 @@ def transformer_block_params(d_model, d_ff=None, bias=True, layernorm=True):
 
 
 def count_params(module):
-    """Number of trainable scalars of a torch module: sum of p.numel() over its parameters."""
+    """Number of trainable scalars of a torch module: sum of p.numel() over its parameters.
+
+    TypeError if `module` is not a torch.nn.Module.
+    """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
@@ -100,6 +108,7 @@ def circular_conv2d(images, kernel):
 
     c = k // 2 and indices wrap modulo the side. `images` (..., s, s), `kernel` (k, k) with odd k <= s.
     Returns (..., s, s) float64. Computed as a sum of k^2 shifted copies of the image (np.roll).
+    ValueError if images are not (..., s, s), or the kernel is not square with an odd side k <= s.
     """
     x = require_array(images, "images")
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
@@ -135,6 +144,8 @@ def shift_image(images, shift, axis=-1, mode="circular"):
 
     mode "circular": np.roll (what leaves left re-enters right; conv is exactly equivariant to it);
     mode "zero": pixels shifted out are lost and zeros come in (a real translation on a finite canvas).
+    images (..., n, ...) -> same shape. ValueError for an unknown mode or an axis out of range;
+    TypeError for a non-integer shift or axis.
     """
     x = require_array(images, "images")
     shift = require_int(shift, "shift")
@@ -180,7 +191,8 @@ _ACT_MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "identity": nn.Identity}
 def make_mlp(widths, act="relu"):
     """MLP (d_0 -> ... -> d_L) as nn.Sequential: Flatten, then (Linear, act) per hidden layer, linear output.
 
-    f(x; W) = W_L o phi o W_{L-1} o ... o phi o W_1 (x). Input (n, ...) with prod(...) = d_0.
+    f(x; W) = W_L o phi o W_{L-1} o ... o phi o W_1 (x). Input (n, ...) with prod(...) = d_0 -> (n, d_L).
+    ValueError for fewer than 2 widths, a non-positive width or an unknown act ("relu", "tanh", "identity").
     """
     widths = require_int_sequence(widths, "widths", min_len=2, low=1)  # input and output at least
     require_choice(act, "act", tuple(_ACT_MODULES))
@@ -198,7 +210,8 @@ def make_pooled_cnn(channels, n_classes=10, k=3, pool="max", padding_mode="zeros
     channels = (c_1, ..., c_m): conv 1 -> c_1 -> ... -> c_m, then the max ("max") or the mean ("avg") of
     each channel over all pixels, (n, c_m, s, s) -> (n, c_m), then a linear layer -> n_classes logits.
     Both poolings ignore where a feature is, so the model is shift-invariant (exactly so for circular
-    shifts with padding_mode "circular"). Input (n, s, s) or (n, 1, s, s).
+    shifts with padding_mode "circular"). Input (n, s, s) or (n, 1, s, s) -> logits (n, n_classes).
+    ValueError for empty or non-positive channels, an even k, an unknown pool or padding_mode.
     """
     chans = [1] + require_int_sequence(channels, "channels", min_len=1, low=1)
     n_classes = require_int(n_classes, "n_classes", low=1)
@@ -270,7 +283,10 @@ def fit_classifier(model, X, y, steps=200, batch_size=32, lr=3e-2, seed=0, devic
 
 @torch.no_grad()
 def accuracy(model, X, y):
-    """Fraction of rows of X (n, ...) whose argmax logit equals the label y (n,)."""
+    """Fraction of rows of X (n, ...) whose argmax logit equals the label y (n,).
+
+    TypeError if `model` is not a torch.nn.Module; ValueError if y's shape is not (n,) or X is not finite.
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     Xa = require_array(X, "X")
@@ -291,6 +307,7 @@ def sinusoidal_positions(n, d_model):
     """Vaswani et al. (2017) positional encodings, (n, d_model) float64:
 
     E[t, 2i] = sin(t / 10000^(2i/d_model)),  E[t, 2i+1] = cos(t / 10000^(2i/d_model)).
+    ValueError for n < 1, d_model < 2 or an odd d_model.
     """
     n, d = require_int(n, "n", low=1), require_int(d_model, "d_model", low=2)
     if d % 2:
@@ -321,6 +338,7 @@ def random_features(X, width, depth, act, seed=0):
 
     W_l ~ N(0, 1/fan_in), b_l ~ N(0, 1/4) from np.random.default_rng(seed). X (n, d) -> (n, width).
     With act = "identity" every feature is affine in X: no readout can beat a linear classifier.
+    ValueError for a non-2-D or non-finite X, width or depth < 1, an unknown act, a negative seed.
     """
     X = require_array(X, "X", ndim=2)
     width = require_int(width, "width", low=1)
@@ -370,6 +388,8 @@ def random_search(space, n_samples, objective, seed=0):
 
     space: {name: list of options}; objective(arch: dict) -> float (higher is better), one inner-loop
     training per call. Returns (best_arch, best_score, history) with history a list of (arch, score).
+    TypeError if space is not a non-empty dict or objective is not callable; ValueError for an empty option
+    list or n_samples < 1.
     """
     if not isinstance(space, dict) or not space:
         raise TypeError(f"space must be a non-empty dict of option lists, got {type(space).__name__}")
@@ -399,6 +419,8 @@ def mixed_op(z, alpha, ops=DARTS_OPS):
     """DARTS' mixed operation: o_bar(z) = sum_o softmax(alpha)_o * o(z).
 
     z any tensor; alpha (len(ops),) architecture logits, in the order of `ops` (a dict name -> function).
+    Returns a tensor shaped like z. TypeError for non-tensors or a bad ops dict; ValueError if alpha's shape
+    is not (len(ops),).
     """
     if not isinstance(z, torch.Tensor) or not isinstance(alpha, torch.Tensor):
         raise TypeError("z and alpha must be torch tensors")
@@ -415,6 +437,7 @@ def teacher_data(n, d=5, seed=0, act="relu", dtype=torch.float64):
 
     Returns (X (n, d), y (n,), a (d,)) as CPU tensors of `dtype`; draws with torch.Generator().manual_seed(seed),
     so the same seed gives the same teacher a and one call can be split into train and validation parts.
+    ValueError for n or d < 1, a negative seed, or act not in ("identity", "relu", "tanh").
     """
     n, d = require_int(n, "n", low=1), require_int(d, "d", low=1)
     require_choice(act, "act", tuple(k for k in DARTS_OPS if k != "zero"))

@@ -323,11 +323,14 @@ def test_widget_histogram_and_moments(widget):
 
 
 def test_widget_buttons_set_the_slider(widget):
+    widget.controls["weights"].value = "centred"  # the fixture is shared: set the scheme the check needs
     widget.buttons["alpha_star"].click()
     assert widget.controls["alpha"].value == pytest.approx(alpha_star())
-    assert widget.title_numbers[1].get_text() == "1.0000" or widget.controls["weights"].value == "gaussian"
+    assert widget.title_numbers[1].get_text() == "1.0000"  # forward factor 0.3408 alpha*^2 = 1
+    widget.controls["weights"].value = "gaussian"
     widget.buttons["he"].click()
     assert widget.controls["alpha"].value == pytest.approx(math.sqrt(2))
+    assert [t.get_text() for t in widget.title_numbers[1:]] == ["1.0000", "1.0000"]  # alpha^2 / 2 = 1 both ways
     bar = widget.widget.children[0]
     assert widget.controls["alpha"] in bar.children and widget.buttons["he"] in bar.children
 

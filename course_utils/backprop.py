@@ -30,7 +30,10 @@ from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
 
 def with_bias(X):
-    """Append a column of ones: X (N, d) -> X~ = [X, 1] (N, d+1), so that W X~^T includes a bias."""
+    """Append a column of ones: X (N, d) -> X~ = [X, 1] (N, d+1), so that W X~^T includes a bias.
+
+    Raises ValueError naming `X` unless X is a finite 2-D array.
+    """
     X = require_array(X, "X", ndim=2)
     return np.hstack([X, np.ones((X.shape[0], 1))])
 
@@ -39,8 +42,9 @@ def lr_threshold(X_tilde):
     """Largest Hessian eigenvalue and the GD stability threshold of L(W) = ||X~ W^T - T||_F^2 (sum, no 1/N).
 
     The Hessian (per output row of W) is H = 2 X~^T X~, so GD W <- W - eta grad L multiplies the error's
-    component along the eigenvector of eigenvalue lambda by (1 - eta lambda) each step. Every component
-    contracts iff |1 - eta lambda| < 1 for all lambda, i.e. eta < eta_c = 2 / lambda_max.
+    component along the eigenvector of eigenvalue lambda by (1 - eta lambda) each step. Components with
+    lambda = 0 (e.g. always-blank pixels) do not change the loss; every other one contracts iff
+    |1 - eta lambda| < 1 for all lambda > 0, i.e. eta < eta_c = 2 / lambda_max.
     X_tilde: (N, p) design matrix (bias column included if wanted). Returns (lambda_max, eta_c) as floats.
     Raises ValueError naming `X_tilde` if it is not a finite 2-D array or is all zeros.
     """
@@ -325,7 +329,8 @@ def interpolant_accuracy(problem, labels):
     Predictions S T (train) and S_test T (test), i.e. K alpha and K_test alpha with alpha = K^{-1} T, read by
     argmax. `labels` may be (n,) for one labelling or (r, n) for r labellings at once. Train accuracy is
     measured against `labels`, test accuracy against the TRUE test labels. Returns (train_acc, test_acc) as
-    floats, or as (r,) arrays for (r, n) labels. Raises ValueError naming `labels` for a wrong shape.
+    floats, or as (r,) arrays for (r, n) labels. Raises TypeError naming `problem` if it is not that dict,
+    ValueError naming `labels` for a wrong shape.
     """
     if not isinstance(problem, dict) or not {"S", "S_test", "y_train", "y_test"} <= problem.keys():
         raise TypeError("problem must be the dict random_feature_problem() returns")
@@ -375,7 +380,11 @@ def zhang_interpolant(X, targets, seed=0):
 
 
 def zhang_predict(X, a, b, w):
-    """Evaluate c(x) = sum_j w_j relu(a^T x - b_j) at every row of X (n, d). Returns (n,)."""
+    """Evaluate c(x) = sum_j w_j relu(a^T x - b_j) at every row of X.
+
+    X: (n, d); a: (d,); b: (m,); w: (m,). Returns (n,).
+    Raises ValueError naming `X`, `a`, `b` or `w` for non-finite entries or shapes that do not match.
+    """
     X = require_array(X, "X", ndim=2)
     a = require_array(a, "a", shape=(X.shape[1],))
     b = require_array(b, "b", ndim=1)

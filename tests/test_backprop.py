@@ -275,6 +275,8 @@ def test_interpolant_accuracy_matches_a_direct_solve_and_content_values(problem)
     np.testing.assert_allclose(tests, [0.982, 0.644, 0.360, 0.227, 0.089], atol=0.005)
     with pytest.raises(ValueError, match="labels"):
         interpolant_accuracy(problem, y_rand[:10])
+    with pytest.raises(TypeError, match="problem"):
+        interpolant_accuracy({"K": problem["K"]}, y_rand)
 
 
 def test_random_feature_problem_too_few_features_is_singular():
@@ -313,6 +315,8 @@ def test_zhang_bad_input():
         zhang_interpolant(np.eye(3), np.zeros(4))
     with pytest.raises(ValueError, match="w"):
         zhang_predict(np.eye(3), np.ones(3), np.ones(2), np.ones(3))
+    with pytest.raises(ValueError, match="a"):
+        zhang_predict(np.eye(3), np.ones(2), np.ones(2), np.ones(2))
 
 
 # ------------------------------------------------------------------------------------------------- widgets

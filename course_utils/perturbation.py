@@ -23,7 +23,10 @@ NORMS = ("op", "fro")
 
 # -- matrices --------------------------------------------------------------------------------------
 def matrix_norm(M, norm="op"):
-    """‖M‖ for a 2-D array: largest singular value (norm='op') or sqrt(Σ M_ij²) (norm='fro')."""
+    """‖M‖ for a 2-D array: largest singular value (norm='op') or sqrt(Σ M_ij²) (norm='fro').
+
+    ValueError naming norm (unknown) or M (not 2-D, not finite, norm not computable).
+    """
     require_choice(norm, "norm", NORMS)
     M = require_array(M, "M", ndim=2)
     try:
@@ -160,6 +163,7 @@ def orthogonal_chain(L, n, seed=0):
     """L Haar-random orthogonal (n, n) matrices from `np.random.default_rng(seed)` (QR with sign fix).
 
     Every W has ‖W‖_op = 1 and ‖W_L⋯W_1 x‖ = ‖x‖, so the prefactor C(x, W) of the function-level bound is 1.
+    Returns a list of L arrays (n, n). ValueError naming L, n (< 1) or seed (< 0).
     """
     L, n, seed = require_int(L, "L", low=1), require_int(n, "n", low=1), require_int(seed, "seed", low=0)
     rng = np.random.default_rng(seed)
@@ -193,7 +197,8 @@ def relative_step(Ws, Ds, eta, norm="op"):
     """Per-layer relative step: ΔW_l = η ‖W_l‖ D_l / ‖D_l‖, so that ‖ΔW_l‖ / ‖W_l‖ = η on every layer.
 
     Ws, Ds: chains of equal shapes (D_l ≠ 0); eta >= 0. This is the step of the relative optimisers
-    (Fromage uses the Frobenius norm, later work the spectral norm).
+    (Fromage uses the Frobenius norm, later work the spectral norm). Returns a list like Ws.
+    ValueError naming norm, eta (< 0), Ds[l] (zero) or the chain (empty, mismatched shapes or lengths).
     """
     require_choice(norm, "norm", NORMS)
     eta = require_real(eta, "eta", low=0.0)
@@ -212,6 +217,8 @@ def relu_mlp(Ws, X):
     """f(X) = W_L relu(W_{L−1} ⋯ relu(W_1 xᵀ)) for each row x of X: (n, d_in) -> (n, d_out); linear output.
 
     Also accepts a leading batch of perturbed copies: X (k, n, d_in) with weights (k, out, in) or (out, in).
+    TypeError naming Ws or X if they are not torch tensors of those ranks; ValueError naming Ws[l] if its
+    fan-in, dtype or device does not match the activations entering it.
     """
     if not isinstance(Ws, (list, tuple)) or not Ws or not all(isinstance(W, torch.Tensor) and W.ndim in (2, 3) for W in Ws):
         raise TypeError("Ws must be a non-empty list of 2-D weight tensors (out, in), Ws[0] applied first")
@@ -232,6 +239,7 @@ def centred_digits(n, seed=0, device=None, dtype=torch.float64):
     """`n` digits (pixels in [0, 1], minus the mean image of all 1797) and their labels: tensors (n, 64), (n,).
 
     The n are the first of a `np.random.default_rng(seed)` permutation; device None means `get_device()`.
+    ValueError naming n (outside 1..1797) or seed (< 0); TypeError naming dtype (not float32/float64).
     """
     from .data import N_DIGITS, load_digits_arrays
 
@@ -361,7 +369,10 @@ class DeltaWLab:
         return Ws, Ds
 
     def measure(self, model, direction, L, etas):
-        """Relative output change for each η in `etas` (1-D): an array like `etas`. Not cached."""
+        """Relative output change ‖f(W + ηD) − f(W)‖ / ‖f(W)‖ for each η in `etas` (1-D): an array like `etas`.
+
+        Not cached. ValueError naming model, direction, L (outside 1..50) or etas (not 1-D).
+        """
         require_choice(model, "model", MODELS)
         require_choice(direction, "direction", DIRECTIONS)
         L = require_int(L, "L", low=1, high=MAX_DEPTH)

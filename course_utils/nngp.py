@@ -84,6 +84,7 @@ def nngp_relu(X, depth, alpha=SQRT2, sigma_w2=1.0, sigma_b2=0.0):
     K^1 = σ_b² + σ_w² X Xᵀ/d0, then L times K <- σ_b² + σ_w² α² E[relu relu] (relu_kernel_step).
     Defaults (α = √2, σ_w² = 1, σ_b² = 0) give |x||x'|/d0 · h^{∘L}(cos ∠(x, x')).
     X: (m, d0); depth >= 0. Returns (m, m) float64.
+    ValueError/TypeError (naming the argument) for X not 2-D or non-finite, depth < 0, negative alpha/sigmas.
     """
     X = require_array(X, "X", ndim=2)
     depth = require_int(depth, "depth", low=0)
@@ -109,6 +110,7 @@ def tanh_step(q, c, sigma_w, sigma_b, nodes=101):
     For (u, v) ~ N(0, q [[1, c], [c, 1]]):  q' = σ_w² E[tanh(u)²] + σ_b²,
     c' = (σ_w² E[tanh(u) tanh(v)] + σ_b²) / q'. Returns (q', c') as floats.
     q > 0, c in [-1, 1], σ_w, σ_b >= 0, nodes >= 2 (101 agrees with 201 to ~4e-4 after 16 layers).
+    ValueError naming the argument when one is out of range, or if q' is 0 or infinite.
     """
     q = require_real(q, "q", low=0.0)
     if q == 0:
@@ -193,6 +195,7 @@ def sample_outputs_gram(X, width, depth, n_nets, seed, device=None):
       F (n_nets, depth, m): output of an independent readout after each hidden layer 1..depth,
       S (n_nets, depth, m, m): the empirical kernel Σ̂^l = a^lᵀ a^l / width after each layer;
     with a leading axis of len(width) when width is a list.
+    ValueError/TypeError naming the argument: X not 2-D or too large, width/depth/n_nets < 1, seed < 0.
     """
     X, widths, depth, n_nets, seed, dev = _sampler_args(X, width, depth, n_nets, seed, device)
     g = torch.Generator(device=dev).manual_seed(seed)
@@ -228,6 +231,7 @@ def sample_outputs_real(X, width, depth, n_nets, seed, chunk=250, kernels=True, 
     X: (m, d0). width: int, or a list of nested widths (width n uses the top-left n × fan-in block of
     the largest matrix). Returns float64 NumPy arrays F (n_nets, depth, m) and, if `kernels`,
     S (n_nets, depth, m, m) = a^lᵀ a^l / width (else None); a leading width axis when width is a list.
+    ValueError/TypeError naming the argument, as for sample_outputs_gram, plus chunk < 1 or a non-bool kernels.
     """
     X, widths, depth, n_nets, seed, dev = _sampler_args(X, width, depth, n_nets, seed, device)
     chunk = require_int(chunk, "chunk", low=1)
@@ -261,7 +265,8 @@ def sample_outputs_real(X, width, depth, n_nets, seed, chunk=250, kernels=True, 
 def sample_gp(K, n_samples, seed):
     """n_samples draws of N(0, K): Z R with Z (n_samples, m) from np.random.default_rng(seed), Rᵀ R = K.
 
-    K: (m, m) symmetric PSD. Returns (n_samples, m) float64.
+    K: (m, m) symmetric PSD. Returns (n_samples, m) float64. ValueError naming K (non-square, non-symmetric,
+    negative diagonal), n_samples (< 1) or seed (< 0).
     """
     K = _check_gram(K, "K")
     n_samples = require_int(n_samples, "n_samples", low=1)
@@ -277,6 +282,7 @@ def excess_kurtosis(f):
     """Fisher excess kurtosis m4/m2² - 3 (biased moments, float64) of a 1-D sample; NaN if its variance is 0.
 
     0 for a Gaussian. Its sampling sd is about sqrt(24/N) for N draws of a near-Gaussian law.
+    f: (N,) with N >= 2; ValueError naming f otherwise (or if not finite).
     """
     f = require_array(f, "f", ndim=1, min_size=2)
     d = f - f.mean()
@@ -289,7 +295,7 @@ def conditional_kurtosis(Q):
 
     Given the last hidden layer, f ~ N(0, Q), so E f⁴ = 3 E Q² and the excess kurtosis is 3 Var Q/(E Q)²:
     the same quantity as the raw kurtosis of f, without the readout's sampling noise.
-    Q: 1-D, non-negative. NaN if every Q is 0 (all nets dead).
+    Q: (N,) with N >= 2, non-negative (ValueError naming Q otherwise). NaN if every Q is 0 (all nets dead).
     """
     Q = require_array(Q, "Q", ndim=1, min_size=2)
     if Q.min() < 0:
@@ -298,7 +304,10 @@ def conditional_kurtosis(Q):
 
 
 def kurtosis_theory(width, depth):
-    """Exact excess kurtosis of a √2-relu net's output at any input: 3[(1 + 5/n)^L - 1] ≈ 15 L/n."""
+    """Exact excess kurtosis of a √2-relu net's output at any input: 3[(1 + 5/n)^L - 1] ≈ 15 L/n.
+
+    width n >= 1, depth L >= 0 (ValueError naming the argument otherwise). Returns a float.
+    """
     width = require_int(width, "width", low=1)
     depth = require_int(depth, "depth", low=0)
     return float(3.0 * np.expm1(depth * np.log1p(5.0 / width)))
@@ -310,6 +319,7 @@ def cov_zscores(F, K):
     F: (N, m) samples of a mean-zero vector whose covariance should be K (m, m). The standard error is
     measured from the sample itself, so it also covers the heavier-than-Gaussian tails of finite-width
     outputs (for Gaussian f it is sqrt((K_ii K_jj + K_ij²)/N)). Returns (m, m).
+    ValueError naming F or K on wrong ranks or mismatched sizes.
     """
     F = require_array(F, "F", ndim=2, min_size=2)
     K = _check_gram(K, "K")
@@ -324,7 +334,10 @@ def cov_zscores(F, K):
 # Inputs
 # ---------------------------------------------------------------------------------------------
 def centre_and_scale(X, mean):
-    """(X - mean), each row rescaled to norm sqrt(d0) so that xᵀx/d0 = 1. X (n, d0), mean (d0,)."""
+    """(X - mean), each row rescaled to norm sqrt(d0) so that xᵀx/d0 = 1. X (n, d0), mean (d0,) -> (n, d0).
+
+    ValueError naming X or mean on wrong shapes, or if a row of X equals mean (it has no direction).
+    """
     X = require_array(X, "X", ndim=2)
     mean = require_array(mean, "mean", shape=(X.shape[1],))
     Xc = X - mean
@@ -353,7 +366,7 @@ def four_inputs():
 def circle_inputs(M):
     """M equally spaced points x(θ) = √2 (cos θ, sin θ), θ = 2πk/M, so that xᵀx'/d0 = cos(θ - θ').
 
-    Returns (theta (M,), X (M, 2)).
+    Returns (theta (M,), X (M, 2)). ValueError naming M if M < 1.
     """
     M = require_int(M, "M", low=1)
     theta = 2 * np.pi * np.arange(M) / M

@@ -2,6 +2,7 @@
 import os
 import pathlib
 import re
+import subprocess
 import sys
 import time
 
@@ -27,7 +28,7 @@ def execute(path, env=None, timeout=600):
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(path.parent)}})
         t0 = time.perf_counter()
-        client.execute()
+        client.execute(stderr=subprocess.DEVNULL)  # the kernel's start-up chatter; errors arrive as outputs
         return nb, time.perf_counter() - t0
     finally:
         os.environ.clear()

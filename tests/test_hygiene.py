@@ -24,6 +24,8 @@ def test_there_are_notebooks():
 def test_notebook_is_clean(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    ids = [cell.get("id") for cell in nb["cells"]]
+    assert None not in ids and len(set(ids)) == len(ids), f"{path.name}: every cell needs a unique id (nbformat 4.5)"
     h1 = 0
     for i, cell in enumerate(nb["cells"]):
         where = f"{path.name} cell {i}"

@@ -23,17 +23,17 @@ def source_notebooks():
 
 def main(args):
     paths = [pathlib.Path(a).resolve() for a in args] or source_notebooks()
-    print(f"{'notebook':48s} {'seconds':>8s}")
+    print(f"{'notebook':70s} {'seconds':>8s}")
     total = 0.0
     for p in paths:
         _, dt = execute(p)
         total += dt
-        print(f"{str(p.relative_to(ROOT)):48s} {dt:8.2f}", flush=True)
-    print(f"{'all notebooks, one after another':48s} {total:8.2f}\n")
+        print(f"{str(p.relative_to(ROOT)):70s} {dt:8.2f}", flush=True)
+    print(f"{'all notebooks, one after another':70s} {total:8.2f}\n")
 
     from course_utils.plotting import all_widgets
 
-    print(f"{'widget (50 moves: update + PNG frame)':40s} {'median ms':>10s} {'p95 ms':>8s} {'max ms':>8s}")
+    print(f"{'widget (50 moves: update + frame)':40s} {'median ms':>10s} {'p95 ms':>8s} {'max ms':>8s}")
     for name, cls in all_widgets().items():
         w = cls()
         w.time_moves(5)  # warm caches

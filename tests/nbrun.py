@@ -3,7 +3,6 @@ import os
 import pathlib
 import re
 import subprocess
-import sys
 import time
 
 import nbformat
@@ -21,18 +20,13 @@ def execute(path, env=None, timeout=600):
     """
     path = pathlib.Path(path)
     nb = nbformat.read(path, as_version=4)
-    saved = dict(os.environ)
-    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-    os.environ.update(env or {})
-    try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
-        t0 = time.perf_counter()
-        client.execute(stderr=subprocess.DEVNULL)  # the kernel's start-up chatter; errors arrive as outputs
-        return nb, time.perf_counter() - t0
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    # jupyter_client starts the "python3" kernel with sys.executable, i.e. this venv's Python.
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    t0 = time.perf_counter()
+    client.execute(env={**os.environ, **(env or {})},
+                   stderr=subprocess.DEVNULL)  # the kernel's start-up chatter; errors arrive as outputs
+    return nb, time.perf_counter() - t0
 
 
 def text_of(outputs):

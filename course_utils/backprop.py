@@ -20,8 +20,9 @@ import functools
 import numpy as np
 import torch
 
-from .checks import require_array, require_choice, require_int, require_real
+from .checks import require_array, require_choice, require_int, require_int_sequence, require_real
 from .data import N_CLASSES, N_DIGITS, load_digits_arrays, one_hot
+from .device import resolve_device
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
 # ----------------------------------------------------------------------------------------------------
@@ -107,14 +108,10 @@ def he_mlp(widths, seed=0, dtype=torch.float64, device=None):
     then moved to `device` (default: get_device()), so every device starts from the same numbers.
     Returns a list of L tensors. Raises TypeError/ValueError naming `widths` or `seed`.
     """
-    from .device import get_device
-
-    if not isinstance(widths, (list, tuple)) or len(widths) < 2:
-        raise ValueError(f"widths must be a list of at least two layer widths, got {widths!r}")
-    widths = [require_int(w, "widths", low=1) for w in widths]
+    widths = require_int_sequence(widths, "widths", min_len=2, low=1)
     seed = require_int(seed, "seed", low=0)
     g = torch.Generator().manual_seed(seed)
-    device = device if device is not None else get_device()
+    device = resolve_device(device)
     return [(torch.randn(n_out, n_in, generator=g, dtype=torch.float64) * (2.0 / n_in) ** 0.5).to(device, dtype)
             for n_in, n_out in zip(widths[:-1], widths[1:])]
 
@@ -197,7 +194,6 @@ def sweep_learning_rates(optimizer, lrs, X, y, width=32, steps=200, batch=64, se
     Returns a (K,) float64 NumPy array: the full-batch mean cross-entropy on (X, y) after `steps` updates.
     Raises ValueError/TypeError naming the bad argument.
     """
-    from .device import get_device
 
     optimizer = require_choice(optimizer, "optimizer", ("sgd", "adam"))
     lrs = require_array(lrs, "lrs", ndim=1)
@@ -209,7 +205,7 @@ def sweep_learning_rates(optimizer, lrs, X, y, width=32, steps=200, batch=64, se
         raise ValueError(f"y must be ({X.shape[0]},) integer labels in [0, {N_CLASSES})")
     width, steps = require_int(width, "width", low=1), require_int(steps, "steps", low=1)
     batch, seed = require_int(batch, "batch", low=1, high=X.shape[0]), require_int(seed, "seed", low=0)
-    device = device if device is not None else get_device()
+    device = resolve_device(device)
 
     K, d = lrs.size, X.shape[1]
     g = torch.Generator().manual_seed(seed)

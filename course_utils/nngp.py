@@ -17,9 +17,10 @@ import torch
 from .checks import require_array, require_int, require_real
 from .device import resolve_device
 from .plotting import CYCLE, PALETTE, LiveFigure, register_widget, subplots
+from .scaling import alpha_star
 
 SQRT2 = math.sqrt(2.0)
-ALPHA_STAR = math.sqrt(2.0 / (1.0 - 1.0 / math.pi))  # lecture 4's variance-preserving gain, 1.712859
+ALPHA_STAR = alpha_star()  # lecture 4's variance-preserving gain, sqrt(2 / (1 - 1/pi)) = 1.712859
 FOUR_INPUTS = (0, 10, 1, 7)  # digits with labels 0, 0, 1, 7: input cosines from -0.66 to +0.71
 
 

@@ -17,6 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .checks import require_array, require_choice, require_int, require_int_sequence, require_real
+from .device import resolve_device
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
 # ---------------------------------------------------------------------------------------------------
@@ -245,8 +246,6 @@ def fit_classifier(model, X, y, steps=200, batch_size=32, lr=3e-2, seed=0, devic
     X (n, ...) features, y (n,) integer labels. Moves the model to `device` (default get_device()) and
     returns the per-step training losses (steps,) as a NumPy array. Deterministic on CPU for a given seed.
     """
-    from .device import get_device
-
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     Xa = require_array(X, "X", min_size=1)
@@ -257,7 +256,7 @@ def fit_classifier(model, X, y, steps=200, batch_size=32, lr=3e-2, seed=0, devic
     batch_size = require_int(batch_size, "batch_size", low=1)
     lr = require_real(lr, "lr", low=0.0)
     seed = require_int(seed, "seed", low=0)
-    device = device or get_device()
+    device = resolve_device(device)
     model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     dtype = params[0].dtype

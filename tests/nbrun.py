@@ -12,17 +12,18 @@ ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 CHECK_LINE = re.compile(r"^ok\s+(?P<name>.+?): (?P<value>\S+) vs (?P<expected>\S+) \((?P<kind>abs|rel) tol (?P<tol>\S+),")
 
 
-def execute(path, env=None, timeout=600):
+def execute(path, env=None, timeout=600, **client_options):
     """Run every cell of `path` in a new python3 kernel from this interpreter's environment.
 
     Returns (executed notebook, wall seconds including kernel start). `env` entries are added to the
-    kernel's environment (e.g. {"COURSE_DEVICE": "cuda"}).
+    kernel's environment (e.g. {"COURSE_DEVICE": "cuda"}); `client_options` go to `NotebookClient`
+    (e.g. store_widget_state=True for the static slides).
     """
     path = pathlib.Path(path)
     nb = nbformat.read(path, as_version=4)
     # jupyter_client starts the "python3" kernel with sys.executable, i.e. this venv's Python.
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}}, **client_options)
     t0 = time.perf_counter()
     client.execute(env={**os.environ, **(env or {})},
                    stderr=subprocess.DEVNULL)  # the kernel's start-up chatter; errors arrive as outputs

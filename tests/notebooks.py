@@ -15,3 +15,22 @@ def homework_notebooks():
 
 def all_notebooks():
     return lecture_notebooks() + homework_notebooks()
+
+
+def slide_type(cell):
+    """RISE slide type of a cell ('-' when unset)."""
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
+
+
+def slides_of(nb):
+    """[(index of the slide's first cell, [cells shown on it])]: a new slide at each `slide`/`subslide` cell
+    (or at the first shown cell), `skip` and `notes` cells not shown."""
+    slides = []
+    for i, cell in enumerate(nb["cells"]):
+        kind = slide_type(cell)
+        if kind in ("skip", "notes"):
+            continue
+        if kind in ("slide", "subslide") or not slides:
+            slides.append((i, []))
+        slides[-1][1].append(cell)
+    return slides

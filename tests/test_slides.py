@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from notebooks import ROOT, lecture_notebooks
+from notebooks import ROOT, lecture_notebooks, slide_type, slides_of
 
 LECTURES = lecture_notebooks()
 SCREEN_PX = 800 - 60
@@ -57,19 +57,6 @@ def markdown_height(src):
     return px
 
 
-def slides_of(nb):
-    """[(index of the slide's first cell, [cells shown on it])]."""
-    slides = []
-    for i, cell in enumerate(nb["cells"]):
-        kind = cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
-        if kind in ("skip", "notes"):
-            continue
-        if kind in ("slide", "subslide") or not slides:
-            slides.append((i, []))
-        slides[-1][1].append(cell)
-    return slides
-
-
 def height(cells):
     px = 0
     for c in cells:
@@ -100,7 +87,7 @@ def ids(paths):
 @pytest.mark.parametrize("path", LECTURES, ids=ids(LECTURES))
 def test_deck_starts_with_a_title_slide(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
-    first = nb["cells"][0].get("metadata", {}).get("slideshow", {}).get("slide_type")
+    first = slide_type(nb["cells"][0])
     assert first == "slide", f"{path.name}: the first cell is {first!r}, not the title `slide`"
 
 

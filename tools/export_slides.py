@@ -24,6 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from nbrun import execute  # noqa: E402  (one notebook executor for bench, gates and slides)
+from notebooks import lecture_notebooks  # noqa: E402
 
 # name@version -> (sha512 integrity published by the registry, {member prefix in the tarball: dest in assets/}).
 # html-manager 0.20.x is the renderer of ipywidgets 7 state (controls 1.5.0, base 1.2.0), matching the pin.
@@ -74,7 +78,8 @@ def fetch_assets(assets, cache):
     """`npm pack` each pinned package into `cache` (once), check its integrity, unpack what the decks load."""
     cache.mkdir(parents=True, exist_ok=True)
     stamp = assets / ".npm-packages.json"
-    if stamp.exists() and json.loads(stamp.read_text()) == sorted(NPM):
+    wanted = json.dumps(NPM, sort_keys=True)  # versions, integrity and unpacked members: any change re-extracts
+    if stamp.exists() and stamp.read_text() == wanted:
         return
     if assets.exists():
         shutil.rmtree(assets)
@@ -100,21 +105,17 @@ def fetch_assets(assets, cache):
                         out = assets / (dest + m.name[len(prefix):] if prefix.endswith("/") else dest)
                         out.parent.mkdir(parents=True, exist_ok=True)
                         out.write_bytes(tar.extractfile(m).read())
-    stamp.write_text(json.dumps(sorted(NPM)))
+    stamp.write_text(wanted)
 
 
 def export(notebook, out_dir):
     """Execute one notebook (widget state saved) and write OUT_DIR/<stem>.slides.html; return (name, seconds)."""
-    import nbformat
     from jinja2 import DictLoader
-    from nbclient import NotebookClient
     from nbconvert import SlidesExporter
 
     t0 = time.perf_counter()
     notebook = Path(notebook).resolve()
-    nb = nbformat.read(notebook, as_version=4)
-    NotebookClient(nb, timeout=EXECUTE_TIMEOUT_S, kernel_name="python3", store_widget_state=True,
-                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    nb, _ = execute(notebook, timeout=EXECUTE_TIMEOUT_S, store_widget_state=True)
     rise = nb.metadata.get("rise", {})
     exporter = SlidesExporter(
         extra_loaders=[DictLoader({"course_slides.html.j2": TEMPLATE})], template_file="course_slides.html.j2",
@@ -143,7 +144,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=BUILD / "slides")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args(argv)
-    notebooks = args.notebooks or sorted((ROOT / "lectures").glob("*.ipynb"))
+    notebooks = args.notebooks or lecture_notebooks()
     if not notebooks:
         raise SystemExit("no notebooks to export")
     t0 = time.perf_counter()

@@ -18,7 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from notebooks import ROOT, lecture_notebooks, slides_of
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "build" / "browser-artifacts"
 CHROMIUM_ARGS = [
@@ -272,7 +273,7 @@ def type_readout(page, slider, value):
 def decks(prefixes=None):
     """Lecture notebooks that exist (only those whose name starts with one of `prefixes`, if given);
     [None], meaning the fixture deck, while there are none: it stands in for them."""
-    lectures = sorted((ROOT / "lectures").glob("*.ipynb"))
+    lectures = lecture_notebooks()
     if prefixes:
         lectures = [p for p in lectures if p.name.startswith(tuple(prefixes))]
     return lectures or [None]
@@ -292,24 +293,16 @@ TARGETS = {"04": ("AlphaWidget(", r"α|alpha"), "05": ("DeltaWWidget(", r"η|eta
 WIDGET_CALL = re.compile(r"\b[A-Z]\w*Widget\(")
 
 
-def slide_types(path):
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [c.get("metadata", {}).get("slideshow", {}).get("slide_type", "-") for c in nb["cells"]], nb
-
-
 def expected_slide_count(path):
-    """Leaf slides of the deck: one per `slide` and per `subslide` cell (plus one if the deck opens without)."""
-    types, _ = slide_types(path)
-    shown = [t for t in types if t not in ("skip", "notes")]
-    n = sum(t in ("slide", "subslide") for t in shown)
-    return n + (1 if shown and shown[0] not in ("slide", "subslide") else 0)
+    """Leaf slides of the deck, as the slide lint counts them (tests/notebooks.py: slides_of)."""
+    return len(slides_of(json.loads(Path(path).read_text(encoding="utf-8"))))
 
 
 def widget_cells(path):
     """Indices of the code cells that build a widget (`FooWidget(...)`), the target first for 04 and 05.
     (A cell may build one without showing it: the browser tests look for sliders in these cells first,
     then in any cell.)"""
-    types, nb = slide_types(path)
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
     cells = [i for i, c in enumerate(nb["cells"])
              if c["cell_type"] == "code" and WIDGET_CALL.search("".join(c["source"]))]
     target = TARGETS.get(Path(path).name[:2])

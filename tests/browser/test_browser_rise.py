@@ -9,7 +9,7 @@ import time
 import pytest
 
 from browser_helpers import (close_notebook, deck_id, deck_name, decks, drag_handle, expected_slide_count,
-                             open_notebook, pick_slider, readout_value, run_all, settle_image, slider_pattern,
+                             kernel_busy, open_notebook, pick_slider, readout_value, run_all, settle_image, slider_pattern,
                              type_readout, widget_cells, widget_error_messages)
 
 SLIDES_JS = """() => {
@@ -28,54 +28,59 @@ def test_rise_slideshow_and_its_slider(notebook, lab, lab_context, artifacts):
     target = cells[0]
 
     lab_page = lab_context.new_page()
-    open_notebook(lab_page, lab, f"lectures/{name}")
-    run_all(lab_page)  # the kernel now holds the set-up cells' names
+    page = None
+    try:
+        open_notebook(lab_page, lab, f"lectures/{name}")
+        run_all(lab_page)  # the kernel now holds the set-up cells' names
 
-    page = lab_context.new_page()
-    messages = []
-    page.on("console", lambda m: messages.append((m.type, m.text)))
-    page.on("pageerror", lambda e: messages.append(("pageerror", str(e))))
-    page.goto(lab.url(f"/rise/lectures/{name}"), timeout=60_000)
-    page.locator(".reveal .slides section.present").first.wait_for(timeout=60_000)
+        page = lab_context.new_page()
+        messages = []
+        page.on("console", lambda m: messages.append((m.type, m.text)))
+        page.on("pageerror", lambda e: messages.append(("pageerror", str(e))))
+        page.goto(lab.url(f"/rise/lectures/{name}"), timeout=60_000)
+        page.locator(".reveal .slides section.present").first.wait_for(timeout=60_000)
 
-    count = page.evaluate(SLIDES_JS)
-    assert count == expected_slide_count(path), f"{name}: RISE shows {count} slides, the metadata says " \
-                                                f"{expected_slide_count(path)}"
-    page.screenshot(path=str(artifacts / f"rise-{stem}-title.png"))
+        count = page.evaluate(SLIDES_JS)
+        assert count == expected_slide_count(path), f"{name}: RISE shows {count} slides, the metadata says " \
+                                                    f"{expected_slide_count(path)}"
+        page.screenshot(path=str(artifacts / f"rise-{stem}-title.png"))
 
-    cell = page.locator(f'.jp-Cell[data-windowed-list-index="{target}"]')
-    section = cell.evaluate("c => c.closest('section').id")  # RISE names them slide-<h>-<v>
-    present = page.locator(f"section#{section}.present")
-    for _ in range(3 * count + 50):  # Space: next fragment or slide, as a presenter's clicker does
-        if present.count():
-            break
-        page.keyboard.press("Space")
-        time.sleep(0.15)
-    assert present.count(), f"{name}: paging with Space never reached the widget's slide {section}"
-    cell.click()
-    page.keyboard.press("Control+Enter")  # run in place (Shift+Enter would also move to the next slide)
-    cell.locator(".jp-OutputArea .widget-slider").first.wait_for(timeout=60_000)
-    slider = pick_slider(cell, slider_pattern(name))
-    img = cell.locator(".jp-OutputArea img.widget-image").first
-    before, start_value = settle_image(img), readout_value(slider)
-    slider.scroll_into_view_if_needed()
-    page.screenshot(path=str(artifacts / f"rise-{stem}-widget.png"))
+        cell = page.locator(f'.jp-Cell[data-windowed-list-index="{target}"]')
+        section = cell.evaluate("c => c.closest('section').id")  # RISE names them slide-<h>-<v>
+        present = page.locator(f"section#{section}.present")
+        for _ in range(3 * count + 50):  # Space: next fragment or slide, as a presenter's clicker does
+            if present.count():
+                break
+            page.keyboard.press("Space")
+            time.sleep(0.15)
+        assert present.count(), f"{name}: paging with Space never reached the widget's slide {section}"
+        cell.click()
+        page.keyboard.press("Control+Enter")  # run in place (Shift+Enter would also move to the next slide)
+        cell.locator(".jp-OutputArea .widget-slider").first.wait_for(timeout=60_000)
+        slider = pick_slider(cell, slider_pattern(name))
+        img = cell.locator(".jp-OutputArea img.widget-image").first
+        busy = lambda: kernel_busy(lab_page)  # noqa: E731  (the slideshow shares the notebook's kernel)
+        before, start_value = settle_image(img, busy=busy), readout_value(slider)
+        slider.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"rise-{stem}-widget.png"))
 
-    handle, track = slider.locator(".ui-slider-handle"), slider.locator(".ui-slider")
-    drag_handle(page, handle, track, 0.2 if handle.evaluate("h => parseFloat(h.style.left) > 50") else 0.8)
-    dragged, value = settle_image(img), readout_value(slider)
-    assert value != start_value, f"{name}: the drag did not move the slider in RISE (readout {value})"
-    assert dragged != before, f"{name}: dragging the slider in RISE did not change the picture"
-    assert present.count(), f"{name}: the drag changed the slide"
-    page.screenshot(path=str(artifacts / f"rise-{stem}-dragged.png"))
+        handle, track = slider.locator(".ui-slider-handle"), slider.locator(".ui-slider")
+        drag_handle(page, handle, track, 0.2 if handle.evaluate("h => parseFloat(h.style.left) > 50") else 0.8)
+        dragged, value = settle_image(img, busy=busy), readout_value(slider)
+        assert value != start_value, f"{name}: the drag did not move the slider in RISE (readout {value})"
+        assert dragged != before, f"{name}: dragging the slider in RISE did not change the picture"
+        assert present.count(), f"{name}: the drag changed the slide"
+        page.screenshot(path=str(artifacts / f"rise-{stem}-dragged.png"))
 
-    type_readout(page, slider, f"{start_value:.6g}")  # the number box: back to the default
-    typed = settle_image(img)
-    assert abs(readout_value(slider) - start_value) < 1e-9 + 1e-3 * abs(start_value)
-    assert typed != dragged, f"{name}: typing into the readout in RISE did not change the picture"
+        type_readout(page, slider, f"{start_value:.6g}")  # the number box: back to the default
+        typed = settle_image(img, busy=busy)
+        assert abs(readout_value(slider) - start_value) < 1e-9 + 1e-3 * abs(start_value)
+        assert typed != dragged, f"{name}: typing into the readout in RISE did not change the picture"
 
-    errors = widget_error_messages(messages)
-    assert not errors, f"{name}: widget-manager errors in the RISE console:\n" + "\n".join(errors[:5])
-    page.close()
-    close_notebook(lab_page)
-    lab_page.close()
+        errors = widget_error_messages(messages)
+        assert not errors, f"{name}: widget-manager errors in the RISE console:\n" + "\n".join(errors[:5])
+    finally:
+        if page is not None:
+            page.close()
+        close_notebook(lab_page)
+        lab_page.close()

@@ -47,33 +47,35 @@ def slides():
 @pytest.mark.parametrize("notebook", [p for p in decks() if p is not None], ids=deck_id)
 def test_static_slides_work_offline(notebook, slides, browser):
     context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
-    blocked = block_foreign_requests(context, ["file://"])
-    page = context.new_page()
-    failed = []
-    page.on("requestfailed", lambda r: failed.append(r.url))
-    page.on("pageerror", lambda e: failed.append(f"page error: {e}"))
-    page.goto((slides / f"{notebook.stem}.slides.html").as_uri(), timeout=30_000)
-    page.locator(".reveal.ready").wait_for(timeout=30_000)
+    try:
+        context.set_default_timeout(30_000)
+        blocked = block_foreign_requests(context, ["file://"])
+        page = context.new_page()
+        failed = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("pageerror", lambda e: failed.append(f"page error: {e}"))
+        page.goto((slides / f"{notebook.stem}.slides.html").as_uri(), timeout=30_000)
+        page.locator(".reveal.ready").wait_for(timeout=30_000)
 
-    total = page.evaluate(f"() => new Promise((ok, bad) => require(['{REVEAL}'], R => ok(R.getTotalSlides()), bad))")
-    assert total == expected_slide_count(notebook), f"{notebook.name}: {total} static slides, metadata says " \
-                                                    f"{expected_slide_count(notebook)}"
-    if "$" in notebook.read_text(encoding="utf-8"):  # the maths is typeset by the local MathJax
-        page.wait_for_function("() => document.querySelectorAll('.MathJax_CHTML').length > 0", timeout=30_000)
-    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
-    if views:  # the saved widget state renders: every widget shows its default picture
-        page.wait_for_function(f"() => Array.from(document.querySelectorAll('img.widget-image'))"
-                               f".filter(i => i.complete && i.naturalWidth > 0).length >= {views}", timeout=30_000)
-        first = page.locator("img.widget-image").first
-        index = first.evaluate("i => { const s = i.closest('section'); return Reveal_index(s); }".replace(
-            "Reveal_index(s)", "[Array.from(document.querySelectorAll('.reveal .slides > section'))"
-            ".indexOf(s.parentElement.matches('section') ? s.parentElement : s),"
-            " s.parentElement.matches('section') ? Array.from(s.parentElement.children).indexOf(s) : 0]"))
-        page.evaluate(f"() => require(['{REVEAL}'], R => R.slide({index[0]}, {index[1]}))")
-        page.wait_for_timeout(500)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"static-{notebook.stem}-widget.png"))
-    assert not blocked, f"{notebook.name}: the slides asked the network for {blocked[:3]}"
-    assert not failed, f"{notebook.name}: requests failed or the page raised: {failed[:3]}"
-    context.close()
+        total = page.evaluate(f"() => new Promise((ok, bad) => require(['{REVEAL}'], R => ok(R.getTotalSlides()), bad))")
+        assert total == expected_slide_count(notebook), f"{notebook.name}: {total} static slides, metadata says " \
+                                                        f"{expected_slide_count(notebook)}"
+        if "$" in notebook.read_text(encoding="utf-8"):  # the maths is typeset by the local MathJax
+            page.wait_for_function("() => document.querySelectorAll('.MathJax_CHTML').length > 0", timeout=30_000)
+        views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+        if views:  # the saved widget state renders: every widget shows its default picture
+            page.wait_for_function(f"() => Array.from(document.querySelectorAll('img.widget-image'))"
+                                   f".filter(i => i.complete && i.naturalWidth > 0).length >= {views}", timeout=30_000)
+            first = page.locator("img.widget-image").first
+            index = first.evaluate("i => { const s = i.closest('section'); return Reveal_index(s); }".replace(
+                "Reveal_index(s)", "[Array.from(document.querySelectorAll('.reveal .slides > section'))"
+                ".indexOf(s.parentElement.matches('section') ? s.parentElement : s),"
+                " s.parentElement.matches('section') ? Array.from(s.parentElement.children).indexOf(s) : 0]"))
+            page.evaluate(f"() => require(['{REVEAL}'], R => R.slide({index[0]}, {index[1]}))")
+            page.wait_for_timeout(500)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"static-{notebook.stem}-widget.png"))
+        assert not blocked, f"{notebook.name}: the slides asked the network for {blocked[:3]}"
+        assert not failed, f"{notebook.name}: requests failed or the page raised: {failed[:3]}"
+    finally:
+        context.close()

@@ -76,7 +76,7 @@ def relu_kernel_step(K):
     K = _check_gram(K, "K")
     norm = np.sqrt(np.outer(np.diag(K), np.diag(K)))  # (m, m) sqrt(K_ii K_jj)
     rho = np.clip(np.divide(K, norm, out=np.zeros_like(K), where=norm > 0), -1.0, 1.0)
-    return norm / (2 * np.pi) * (np.sqrt(1.0 - rho**2) + rho * (np.pi - np.arccos(rho)))
+    return norm / 2 * arccos_map(rho)  # E[relu u relu v] = sqrt(K_ii K_jj) h(rho) / 2
 
 
 def nngp_relu(X, depth, alpha=SQRT2, sigma_w2=1.0, sigma_b2=0.0):

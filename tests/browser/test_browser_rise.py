@@ -4,7 +4,7 @@ The presenter's path: Run All in JupyterLab (the set-up cells are `skip` slides)
 /rise/<path> (it joins the same kernel session), page to the widget's slide with Space, run that cell
 with Ctrl+Enter, drag the slider. Screenshots go to build/browser-artifacts/.
 """
-import time
+import json
 
 import pytest
 
@@ -15,6 +15,11 @@ from browser_helpers import (close_notebook, deck_id, deck_name, decks, drag_han
 SLIDES_JS = """() => {
     const top = Array.from(document.querySelectorAll('.reveal .slides > section'));
     return top.reduce((n, s) => n + Math.max(1, s.querySelectorAll(':scope > section').length), 0);
+}"""
+# What the audience sees: the present slide and how many of its fragments are shown (Space changes one of them).
+SHOWN_JS = """() => {
+    const s = Array.from(document.querySelectorAll('.reveal .slides section.present')).pop();
+    return s ? s.id + '#' + s.querySelectorAll('.fragment.visible').length : '';
 }"""
 
 
@@ -51,8 +56,9 @@ def test_rise_slideshow_and_its_slider(notebook, lab, lab_context, artifacts):
         for _ in range(3 * count + 50):  # Space: next fragment or slide, as a presenter's clicker does
             if present.count():
                 break
+            shown = page.evaluate(SHOWN_JS)
             page.keyboard.press("Space")
-            time.sleep(0.15)
+            page.wait_for_function(f"() => ({SHOWN_JS})() !== {json.dumps(shown)}", timeout=5_000)
         assert present.count(), f"{name}: paging with Space never reached the widget's slide {section}"
         cell.click()
         page.keyboard.press("Control+Enter")  # run in place (Shift+Enter would also move to the next slide)

@@ -28,7 +28,7 @@ lab: venv
 # One BLAS/torch thread per process: the notebooks run $(JOBS) at a time, one per core.
 OFFLINE := COURSE_OFFLINE=1 PYTHONPATH=$(CURDIR)/tests/offline OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 test: venv
-	$(OFFLINE) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+	$(OFFLINE) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder --nbval-lax --nbval-current-env $(PYTEST_ARGS)
 
 ## One notebook: make test-notebook NB=lectures/01_neurons.ipynb
 test-notebook: venv

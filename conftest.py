@@ -5,6 +5,10 @@ notebook's last cell (same file, so `--dist loadfile` keeps it on the same worke
 notebook again in a fresh kernel and asserts that every text output (printed numbers, check lines,
 reprs; memory addresses masked) is identical to nbval's run. Cells tagged `nbval-ignore-output` are not
 compared. `--no-determinism` turns the extra run off (e.g. while editing one notebook).
+
+It also orders the files longest first, for `make test`'s `--dist loadfile --no-loadscope-reorder`:
+pytest-xdist then hands the long files out first and packs the short ones around them (instead of
+ordering files by their number of tests, which leaves the slow browser tests for the end).
 """
 import sys
 import pathlib
@@ -18,7 +22,13 @@ def pytest_addoption(parser):
     parser.addoption("--no-determinism", action="store_true", help="do not re-run notebooks to compare outputs")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
+    add_determinism_items(config, items)
+    items.sort(key=cost_rank)  # stable: a notebook's cells and its determinism item keep their order
+
+
+def add_determinism_items(config, items):
     if config.getoption("--no-determinism"):
         return
     try:
@@ -37,6 +47,27 @@ def pytest_collection_modifyitems(session, config, items):
     if pending is not None:
         out.append(DeterminismItem.from_parent(pending, name="determinism"))
     items[:] = out
+
+
+# Files by cost, most expensive first (seconds on one core of the 2-core machine, `--durations`); the rest
+# keep their order after these. Browser tests mostly wait on Chromium and the kernel, so their idle time is
+# best spent while the other worker runs CPU-bound files.
+LONGEST_FIRST = (
+    "tests/test_widget_leaks.py",          # ~95 s: 1,000 moves of each widget
+    "tests/browser/test_browser_lab_more.py",  # ~50 s
+    "tests/browser/test_browser_rise.py",  # ~45 s
+    "tests/browser/test_browser_lab.py",   # ~40 s
+    "tests/test_homework.py",              # ~35 s: nbgrader autograding
+    "lectures/06_", "lectures/03_", "lectures/02_",  # 10-20 s each with the determinism re-run
+    "lectures/05_", "lectures/04_", "lectures/01_", "homework/source/",
+    "tests/browser/test_browser_static.py",
+    "tests/test_widgets.py",
+)
+
+
+def cost_rank(item):
+    """Position of the item's file in LONGEST_FIRST (len(LONGEST_FIRST) for files not listed)."""
+    return next((k for k, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
 
 
 @pytest.hookimpl(hookwrapper=True)

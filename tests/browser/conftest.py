@@ -48,12 +48,17 @@ def lab(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def lab_context(browser, lab):
-    """A fresh browser profile that can reach only the lab server; collects console and page errors."""
+def new_lab_context(browser, lab):
+    """A fresh browser profile, 1280×800, that can reach only the lab server (`context.blocked`: the rest)."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(30_000)
     context.blocked = block_foreign_requests(context, [lab.base])
+    return context
+
+
+@pytest.fixture
+def lab_context(browser, lab):
+    context = new_lab_context(browser, lab)
     yield context
     context.close()
 
@@ -61,9 +66,7 @@ def lab_context(browser, lab):
 @pytest.fixture(scope="module")
 def lab_page(browser, lab):
     """One JupyterLab page for all lectures of a test module (loading the app costs seconds); notebooks open and close in it."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
-    context.blocked = block_foreign_requests(context, [lab.base])
+    context = new_lab_context(browser, lab)
     page = context.new_page()
     page.messages = []
     page.on("console", lambda m: page.messages.append((m.type, m.text)))

@@ -1,0 +1,21 @@
+"""`make test` schedules files longest first (conftest.py: LONGEST_FIRST, with --no-loadscope-reorder).
+
+A renamed file would silently drop out of that order, and xdist would again leave it for the end: every
+entry must name files that exist, and the Makefile must keep xdist from re-sorting the files.
+"""
+import re
+
+from notebooks import ROOT
+
+
+def test_every_longest_first_entry_names_a_file(request):
+    LONGEST_FIRST = request.config.pluginmanager.get_plugin(str(ROOT / "conftest.py")).LONGEST_FIRST
+    files = [p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*")
+             if p.suffix in (".py", ".ipynb") and ".venv" not in p.parts and "release" not in p.parts]
+    missing = [prefix for prefix in LONGEST_FIRST if not any(f.startswith(prefix) for f in files)]
+    assert not missing, f"LONGEST_FIRST names no file for {missing}"
+
+
+def test_make_test_keeps_the_order():
+    recipe = re.search(r"^test: .*\n\t(.*)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert "--dist loadfile" in recipe and "--no-loadscope-reorder" in recipe, recipe

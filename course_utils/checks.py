@@ -24,12 +24,16 @@ def check(name, value, expected, tol, rel=False):
     e = _as_numpy(expected, "expected")
     if not np.all(np.isfinite(v)):
         raise AssertionError(f"{name}: value is not finite: {value}")
+    try:
+        np.broadcast_shapes(v.shape, e.shape)
+    except ValueError:
+        raise ValueError(f"{name}: value has shape {v.shape}, expected has shape {e.shape}; they do not match") from None
     err = np.abs(v - e)
     bound = tol * np.abs(e) if rel else tol
     worst = float(np.max(err)) if err.size else 0.0
     kind = "rel" if rel else "abs"
-    shown = float(v) if v.size == 1 else f"array{v.shape}"
-    want = float(e) if e.size == 1 else f"array{e.shape}"
+    shown = v.item() if v.size == 1 else f"array{v.shape}"  # .item(): float() refuses shape (1,) in NumPy 2
+    want = e.item() if e.size == 1 else f"array{e.shape}"
     ok = bool(np.all(err <= bound))
     line = f"{'ok ' if ok else 'FAIL'} {name}: {shown:.6g} vs {want:.6g} ({kind} tol {tol:g}, |err| {worst:.2g})" \
         if v.size == 1 and e.size == 1 else \

@@ -61,3 +61,14 @@ def test_require_int_sequence():
                      ([3, 0], ValueError), ([3, 2.5], TypeError)]:
         with pytest.raises(err, match="widths"):
             require_int_sequence(bad, "widths", min_len=2, low=1)
+
+
+def test_check_takes_one_element_arrays_and_names_shape_mismatches(capsys):
+    assert check("shape (1,)", np.array([1.0]), 1.0, 0.1)[0] == 1.0
+    check("tensor (1,)", torch.tensor([2.0]), np.array([[2.05]]), 0.1)
+    assert "2 vs 2.05" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="shape"):
+        check("shape", np.array([1.0]), 3.0, 0.1)
+    with pytest.raises(ValueError, match=r"mismatch: value has shape \(3,\), expected has shape \(2,\)"):
+        check("mismatch", np.zeros(3), np.zeros(2), 0.1)
+

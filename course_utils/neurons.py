@@ -149,11 +149,16 @@ def op_norm_product(weights):
     """prod_l ||W_l||_op (largest singular values): a Lipschitz constant of x -> W_L relu(... relu(W_1 x)).
 
     relu is 1-Lipschitz and ||W h - W h'|| <= ||W||_op ||h - h'||, so the bound follows layer by layer
-    (biases do not matter). weights: a torch.nn.Module (its nn.Linear layers, in order) or a list of 2-D
-    tensors/arrays. Returns a float. Raises TypeError naming `weights` for anything else, ValueError if
-    it holds no matrix or consecutive shapes do not chain.
+    (biases do not matter). weights: a torch.nn.Module whose only weighted layers are nn.Linear (taken in
+    the order they were registered, as in nn.Sequential) or a list of 2-D tensors/arrays. Returns a float.
+    Raises TypeError naming `weights` for anything else (a module with a conv or norm layer: the bound would
+    silently leave it out), ValueError if it holds no matrix or consecutive shapes do not chain.
     """
     if isinstance(weights, torch.nn.Module):
+        other = [type(m).__name__ for m in weights.modules()
+                 if not isinstance(m, torch.nn.Linear) and any(True for _ in m.parameters(recurse=False))]
+        if other:
+            raise TypeError(f"weights: only nn.Linear layers have a bound here, the module also has {other}")
         weights = [m.weight for m in weights.modules() if isinstance(m, torch.nn.Linear)]
     if not isinstance(weights, (list, tuple)):
         raise TypeError(f"weights must be a torch.nn.Module or a list of matrices, got {type(weights).__name__}")
@@ -246,7 +251,7 @@ class ReluNeuronWidget(LiveFigure):
     def update(self, w1, w2, b):
         w = np.array([w1, w2], dtype=float)
         value = np.maximum(0.0, w1 * self._x1 + w2 * self._x2 + b)  # (GRID, GRID)
-        self.heat.set_data(self._lut[np.minimum((value * (255 / self.VMAX)).astype(int), 255)])
+        self.heat.set_data(self._lut[np.minimum((value * (256 / self.VMAX)).astype(int), 255)])  # as Colormap bins
         norm = float(np.hypot(w1, w2))
         if norm == 0.0:
             self.line.set_visible(False)

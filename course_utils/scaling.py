@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from .checks import require_array, require_choice, require_int, require_real
+from .device import get_device, resolve_device
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
 SCHEMES = ("centred", "gaussian")  # centred unit-norm rows (balance) | iid N(0, 1/fan_in) (He / lecun)
@@ -112,8 +113,8 @@ def random_weights(scheme, width=128, depth=30, seed=0, device=None, dtype=torch
     seed: an int (a fresh torch.Generator().manual_seed(seed)) or a CPU torch.Generator, which is advanced,
     so that inputs drawn from it next are independent of the weights (never reuse the weights' seed for
     inputs: the inputs would then equal the first rows of W_1).
-    Drawing on the CPU and then moving to `device` gives the same weights on CPU and GPU.
-    Raises ValueError/TypeError for an unknown scheme, width < 2, depth < 1, a bad seed or dtype.
+    Drawing on the CPU and then moving to `device` (None: `get_device()`) gives the same weights on CPU and GPU.
+    Raises ValueError/TypeError for an unknown scheme, width < 2, depth < 1, a bad seed, dtype or device.
     """
     require_choice(scheme, "scheme", SCHEMES)
     width = require_int(width, "width", low=2)
@@ -128,6 +129,7 @@ def random_weights(scheme, width=128, depth=30, seed=0, device=None, dtype=torch
         g = torch.Generator().manual_seed(require_int(seed, "seed", low=0, high=2**63 - 1))
     if dtype not in (torch.float32, torch.float64):
         raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    device = resolve_device(device)
     W = torch.randn(depth, width, width, generator=g, dtype=torch.float64)
     W = balance(W.reshape(-1, width)).reshape(depth, width, width) if scheme == "centred" else W / math.sqrt(width)
     return W.to(device=device, dtype=dtype)
@@ -239,8 +241,6 @@ class AlphaWidget(LiveFigure):
 
     def __init__(self, alpha=1.0, weights="centred", width=128, depth=30, samples=20_000, seed=0):
         import ipywidgets as widgets
-
-        from .device import get_device
 
         alpha = require_real(alpha, "alpha", low=self.ALPHA_MIN, high=self.ALPHA_MAX)
         require_choice(weights, "weights", SCHEMES)

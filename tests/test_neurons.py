@@ -3,6 +3,7 @@ import itertools
 import math
 from fractions import Fraction
 
+import matplotlib
 import numpy as np
 import pytest
 import torch
@@ -218,6 +219,9 @@ def test_bound_is_attained_by_one_linear_layer_and_holds_for_a_relu_net():
 def test_op_norm_product_rejects_bad_input():
     with pytest.raises(TypeError, match="weights"):
         op_norm_product("W")
+    conv_net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    with pytest.raises(TypeError, match=r"weights.*Conv2d"):  # leaving the conv out would give a wrong bound
+        op_norm_product(conv_net)
     with pytest.raises(ValueError, match="weights"):
         op_norm_product([])
     with pytest.raises(ValueError, match=r"weights\[1\]"):
@@ -235,11 +239,14 @@ def test_neuron_widget_draws_the_formula():
     arrow = w.arrow
     w.controls["w1"].value, w.controls["w2"].value, w.controls["b"].value = -1.5, 0.5, 1.0
     w1, w2, b = -1.5, 0.5, 1.0
-    # the heat-map pixel colours equal the colour-map of relu(w1 x1 + w2 x2 + b) at the pixel centres
+    # the heat-map pixel colours are matplotlib's viridis of relu(w1 x1 + w2 x2 + b) at the pixel centres,
+    # on the colour bar's scale [0, 14] (14 = 2*3 + 2*3 + 2, the largest value on the square)
     rgba = np.asarray(w.heat.get_array())
-    value = np.maximum(0, w1 * w._x1 + w2 * w._x2 + b)
-    level = np.minimum((value * 255 / w.VMAX).astype(int), 255)
-    np.testing.assert_array_equal(rgba, w._lut[level])
+    t = np.linspace(-3, 3, 121)
+    x1, x2 = np.meshgrid(t, t)  # rows: x2 (origin lower), columns: x1
+    value = np.maximum(0, w1 * x1 + w2 * x2 + b)
+    expected = matplotlib.colormaps["viridis"](matplotlib.colors.Normalize(0, 14)(value), bytes=True)
+    np.testing.assert_array_equal(rgba, expected)
     assert rgba[0, 0].tolist() != rgba[-1, -1].tolist()
     # the line lies on w.x + b = 0; the arrow is w, based on the line
     xs, ys = w.line.get_data()

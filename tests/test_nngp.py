@@ -294,7 +294,8 @@ def test_widget_panels_show_the_maths(widget):
     assert np.asarray(widget.images[0].get_array()).ravel() == pytest.approx((np.einsum("ki,kj->ij", F, F) / len(F)).ravel())
     assert widget.net_lines[2].get_ydata() == pytest.approx(d.Fc[i, l, 2])
     text = widget.readout.get_text()
-    assert f"{nngp.excess_kurtosis(f0):.3g}" in text and f"{nngp.kurtosis_theory(16, 3):.3g}" in text
+    theory = 3 * ((1 + 5 / 16) ** 3 - 1)  # excess kurtosis 3((1 + 5/n)^L - 1) at n = 16, L = 3
+    assert f"{stats.kurtosis(f0):.3g}" in text and f"{theory:.3g}" in text
     assert widget.cells[0][0].get_text() == f"{d.F[i, l, :, 0] @ d.F[i, l, :, 1] / len(f0):.2f}"  # Ĉ(0, 0′)
 
 

@@ -131,25 +131,27 @@ def test_balance_rejects_bad_input(W, exc, pattern):
 
 # -- random_weights, propagate, fit_factor --------------------------------------------------------------
 def test_random_weights_schemes():
-    Wc = random_weights("centred", width=16, depth=3, seed=0)
+    Wc = random_weights("centred", width=16, depth=3, seed=0, device="cpu")
     assert Wc.shape == (3, 16, 16) and Wc.dtype == torch.float64
     np.testing.assert_allclose(Wc.sum(-1).numpy(), 0.0, atol=1e-12)
     np.testing.assert_allclose((Wc**2).sum(-1).numpy(), 1.0, atol=1e-12)
-    Wg = random_weights("gaussian", width=64, depth=20, seed=0)
+    Wg = random_weights("gaussian", width=64, depth=20, seed=0, device="cpu")
     assert (Wg**2).mean().item() == pytest.approx(1 / 64, rel=0.03)  # 81,920 entries: se 0.5 %
-    assert torch.equal(random_weights("gaussian", 8, 2, seed=5), random_weights("gaussian", 8, 2, seed=5))
+    same = [random_weights("gaussian", 8, 2, seed=5, device="cpu") for _ in range(2)]
+    assert torch.equal(*same)
     g = torch.Generator().manual_seed(0)
-    random_weights("centred", 8, 2, seed=g)
+    random_weights("centred", 8, 2, seed=g, device="cpu")
     x = torch.randn(8, 8, generator=g, dtype=torch.float64)
     raw = torch.randn(2, 8, 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     assert not torch.equal(x, raw[0])  # inputs drawn after the weights are not the weights' raw draws
-    assert random_weights("centred", 8, 2, dtype=torch.float32).dtype == torch.float32
+    assert random_weights("centred", 8, 2, dtype=torch.float32, device="cpu").dtype == torch.float32
 
 
 @pytest.mark.parametrize("kwargs, exc, pattern", [
     ({"scheme": "orthogonal"}, ValueError, "scheme"), ({"width": 1}, ValueError, "width"),
     ({"depth": 0}, ValueError, "depth"), ({"width": 2.5}, TypeError, "width"), ({"seed": -1}, ValueError, "seed"),
-    ({"dtype": torch.int64}, TypeError, "dtype"), ({"width": 4096, "depth": 30}, ValueError, "width"),
+    ({"dtype": torch.int64}, TypeError, "dtype"), ({"device": "tpu"}, ValueError, "device"),
+    ({"device": 3.5}, TypeError, "device"), ({"width": 4096, "depth": 30}, ValueError, "width"),
 ])
 def test_random_weights_rejects_bad_input(kwargs, exc, pattern):
     args = {"scheme": "centred", "width": 8, "depth": 2, **kwargs}
@@ -172,7 +174,7 @@ def numpy_reference(Ws, x, alpha, grad_out):
 
 def test_propagate_matches_a_numpy_forward_and_backward():
     gen = torch.Generator().manual_seed(4)
-    W = random_weights("gaussian", width=12, depth=5, seed=gen)
+    W = random_weights("gaussian", width=12, depth=5, seed=gen, device="cpu")
     x = torch.randn(9, 12, generator=gen, dtype=torch.float64)
     go = torch.randn(9, 12, generator=gen, dtype=torch.float64)
     st = propagate(W, x, alpha=1.3, grad_out=go)
@@ -187,7 +189,7 @@ def test_propagate_matches_a_numpy_forward_and_backward():
 def test_propagate_backward_matches_finite_differences():
     """d/dx_j of L = sum(h_L * grad_out), by central differences, has the second moment propagate reports at l = 0."""
     gen = torch.Generator().manual_seed(5)
-    W = random_weights("centred", width=6, depth=3, seed=gen)
+    W = random_weights("centred", width=6, depth=3, seed=gen, device="cpu")
     x = torch.randn(2, 6, generator=gen, dtype=torch.float64)
     go = torch.randn(2, 6, generator=gen, dtype=torch.float64)
     Ws, xn, gn = W.numpy(), x.numpy(), go.numpy()
@@ -210,7 +212,7 @@ def test_propagate_backward_matches_finite_differences():
 def test_relu_homogeneity_through_depth():
     """relu(a z) = a relu(z): at alpha the layer-l variance is alpha^(2(l-1)) times that at alpha = 1."""
     gen = torch.Generator().manual_seed(6)
-    W = random_weights("centred", width=16, depth=6, seed=gen)
+    W = random_weights("centred", width=16, depth=6, seed=gen, device="cpu")
     x = torch.randn(32, 16, generator=gen, dtype=torch.float64)
     v1, va = propagate(W, x, 1.0)["var"], propagate(W, x, 2.2)["var"]
     np.testing.assert_allclose(va, v1 * 2.2 ** (2 * np.arange(6)), rtol=1e-10)
@@ -219,13 +221,13 @@ def test_relu_homogeneity_through_depth():
 def test_depth_factors_follow_the_moments():
     """CONTENT E4.3/E4.5 on a smaller net: centred + alpha=1 loses 0.3408 per layer, gradients gain alpha^2/2."""
     gen = torch.Generator().manual_seed(0)
-    W = random_weights("centred", width=128, depth=12, seed=gen)
+    W = random_weights("centred", width=128, depth=12, seed=gen, device="cpu")
     x = torch.randn(256, 128, generator=gen, dtype=torch.float64)
     go = torch.randn(256, 128, generator=gen, dtype=torch.float64)
     st = propagate(W, x, 1.0, grad_out=go)
     assert fit_factor(st["var"]) == pytest.approx(relu_moments()[2], abs=0.02)
     assert 1 / fit_factor(st["grad_second"]) == pytest.approx(0.5, abs=0.05)
-    selu = propagate(random_weights("gaussian", 128, 12, seed=gen), x, 1.0, activation="selu")
+    selu = propagate(random_weights("gaussian", 128, 12, seed=gen, device="cpu"), x, 1.0, activation="selu")
     assert 0.7 < selu["var"][-1] < 1.4 and abs(selu["mean"][-1]) < 0.1
 
 
@@ -288,7 +290,7 @@ def widget():
 def fresh_pass(scheme, alpha, seed=0):
     """The widget's weights and data, drawn again, propagated at alpha directly (no rescaling)."""
     g = torch.Generator().manual_seed(seed)
-    W = random_weights(scheme, 128, 30, seed=g)
+    W = random_weights(scheme, 128, 30, seed=g, device="cpu")
     x = torch.randn(256, 128, generator=g, dtype=torch.float64)
     go = torch.randn(256, 128, generator=g, dtype=torch.float64)
     return propagate(W, x, alpha, grad_out=go)
@@ -317,7 +319,7 @@ def test_widget_histogram_and_moments(widget):
     x_pdf, y_pdf = widget.pdf.get_data()
     np.testing.assert_allclose(y_pdf, np.exp(-(x_pdf / 0.8) ** 2 / 2) / math.sqrt(2 * math.pi) / 0.8)
     numbers = [float(s) for s in widget.moments.get_text().split()]
-    mean, second, var = relu_moments()
+    mean, second, var = 1 / math.sqrt(2 * math.pi), 0.5, 0.5 * (1 - 1 / math.pi)  # closed forms, not relu_moments
     assert numbers == pytest.approx([y.mean(), 0.8 * mean, y.var(), 0.64 * var, (y**2).mean(), 0.64 * second],
                                     abs=5e-4)
 

@@ -4,6 +4,7 @@ Widget contract (tested for every widget in tests/test_widgets.py and timed by `
   * `__init__` builds the figure and its artists once and draws the default picture;
   * `update(**values)` moves existing artists (`set_data`, `set_ydata`, `set_array`, `set_text`) and never
     creates a figure; it is a plain method, so tests call it (or set `slider.value`) headlessly;
+  * `close()` closes its ipywidgets and lets the figure be freed (tests/test_widgets.py checks it is);
   * the frame is shown in an `ipywidgets.Image` (JPEG bytes), which ipywidgets 7 and 8 both render, in
     JupyterLab and in RISE, and which the static slide export saves with the widget state.
 """
@@ -13,8 +14,6 @@ import time
 
 import matplotlib
 
-
-import matplotlib.pyplot as plt
 import numpy as np
 
 # Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
@@ -175,6 +174,23 @@ class LiveFigure:
         self.update(**self.values())
         self.render()
 
+    def close(self):
+        """Close the controls, buttons and image (front end included) and let the figure go.
+
+        ipywidgets keeps every widget until it is closed, and the controls' observers keep this object and
+        its figure (several MB) alive: re-running a cell that builds a widget adds one each time. Idempotent.
+        """
+        if self.fig is None:
+            return
+        for control in self.controls.values():
+            control.unobserve(self._on_change, names="value")
+        stack = [self.widget]
+        while stack:  # the VBox, its HBox of controls and buttons, the Image
+            w = stack.pop()
+            stack.extend(getattr(w, "children", ()))
+            w.close()
+        self.fig, self._animated, self._background = None, [], None
+
     def _ipython_display_(self):
         """Show the live widget; frontends without a widget manager (GitHub, nbviewer) get the picture."""
         from IPython.display import publish_display_data
@@ -186,13 +202,14 @@ class LiveFigure:
             "text/plain": f"<{type(self).__name__}: move the sliders in JupyterLab to update the figure>",
         })
 
-    def time_moves(self, n=50):
-        """Simulate `n` control moves over each control's range; return seconds per move (update + render)."""
+    def time_moves(self, n=50, clock=time.perf_counter):
+        """Simulate `n` control moves over each control's range; return seconds per move (update + render),
+        by `clock` (wall time; `time.process_time` for this process's CPU time, blind to other processes)."""
         times = []
         for name, value in _move_plan(self.controls, n):
-            t0 = time.perf_counter()
+            t0 = clock()
             self.controls[name].value = value  # fires _on_change exactly as a browser drag does
-            times.append(time.perf_counter() - t0)
+            times.append(clock() - t0)
         return np.array(times)
 
 

@@ -276,7 +276,8 @@ class AlphaWidget(LiveFigure):
         for key, label, value in (("alpha_star", f"α* = {alpha_star():.4f}", alpha_star()),
                                   ("he", f"He √2 = {math.sqrt(2):.4f}", math.sqrt(2))):
             button = widgets.Button(description=label)
-            button.on_click(lambda _b, v=value: setattr(self.controls["alpha"], "value", v))
+            # the handler holds the slider, not self, so that close() lets the widget go
+            button.on_click(lambda _b, v=value, slider=controls["alpha"]: setattr(slider, "value", v))
             self.buttons[key] = button
         bar = self.widget.children[0]
         bar.children = tuple(bar.children) + tuple(self.buttons.values())

@@ -3,6 +3,10 @@
 Headless: no browser. Moving a control is `control.value = v`, exactly what a drag does through the
 widget comm. Each move must change the picture, keep the same figure and artists, and open no figure.
 """
+import gc
+import weakref
+
+import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -25,6 +29,7 @@ def live(request):
     before = set(plt.get_fignums())
     w = WIDGETS[request.param]()
     yield w
+    w.close()
     assert set(plt.get_fignums()) == before, "the widget left a pyplot figure open"
 
 
@@ -54,6 +59,24 @@ def test_every_control_changes_the_picture_without_rebuilding(live):
 def test_update_is_fast_enough(live):
     times = live.time_moves(20)
     assert np.median(times) < 0.25, f"median update {np.median(times)*1e3:.0f} ms"  # generous: CI machines vary
+
+
+@pytest.mark.parametrize("name", list(WIDGETS))
+def test_a_closed_widget_is_freed(name):
+    """Re-running a widget cell builds a new one: after close() the old figure must not stay in memory."""
+    w = WIDGETS[name]()
+    parts = [w.widget, w.image, *w.controls.values()]
+    ids = {part.model_id for part in parts}
+    ref = weakref.ref(w)
+    w.close()
+    w.close()  # idempotent
+    del w
+    gc.collect()
+    assert ref() is None, f"{name}: the closed widget is still referenced (its figure with it)"
+    assert all(part.comm is None for part in parts), f"{name}: close() left a control or the image open"
+    live_models = getattr(ipywidgets.Widget, "widgets", None)  # ipywidgets 7's registry of open widgets
+    if live_models is not None:
+        assert not ids & set(live_models)
 
 
 def _different_value(control):

@@ -180,6 +180,27 @@ def central_difference(loss_fn, W, index, eps=1e-6):
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults
 
 
+@torch.no_grad()
+def adam_step_(params, grads, m, v, t, lr):
+    """One Adam update, in place, for step t = 1, 2, ... (Kingma & Ba; torch.optim.Adam's defaults):
+        m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,  p <- p - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+    params, grads, m, v: lists of tensors of matching shapes (m, v start at zero); lr: a float, or a tensor
+    that broadcasts against each parameter (one learning rate per batched copy).
+    TypeError naming params, grads, m, v unless they are equally long lists of tensors; t must be an int >= 1."""
+    groups = (params, grads, m, v)
+    if (not all(isinstance(gr, (list, tuple)) for gr in groups) or len({len(gr) for gr in groups}) != 1
+            or not all(isinstance(x, torch.Tensor) for gr in groups for x in gr)):
+        raise TypeError("params, grads, m and v must be lists of tensors of the same length")
+    t = require_int(t, "t", low=1)
+    if not isinstance(lr, torch.Tensor):
+        lr = require_real(lr, "lr", low=0.0)
+    (b1, b2), eps = ADAM_BETAS, ADAM_EPS
+    for p, g, m_p, v_p in zip(params, grads, m, v):
+        m_p.mul_(b1).add_(g, alpha=1 - b1)
+        v_p.mul_(b2).addcmul_(g, g, value=1 - b2)
+        p.sub_(lr / (1 - b1 ** t) * m_p / ((v_p / (1 - b2 ** t)).sqrt() + eps))
+
+
 def sweep_learning_rates(optimizer, lrs, X, y, width=32, steps=200, batch=64, seed=0, device=None):
     """Train one 64-width-10 relu MLP (with biases, cross-entropy) once per learning rate; return final losses.
 
@@ -218,7 +239,6 @@ def sweep_learning_rates(optimizer, lrs, X, y, width=32, steps=200, batch=64, se
     eta = torch.as_tensor(lrs, device=device).view(K, 1, 1)
     m = [torch.zeros_like(p) for p in params]
     v = [torch.zeros_like(p) for p in params]
-    (b1, b2), eps = ADAM_BETAS, ADAM_EPS
 
     def logits(x):  # (n, d) -> (K, n, 10)
         return torch.relu(x @ params[0].mT + params[1]) @ params[2].mT + params[3]
@@ -229,14 +249,12 @@ def sweep_learning_rates(optimizer, lrs, X, y, width=32, steps=200, batch=64, se
     for t in range(1, steps + 1):
         idx = order[t - 1].to(device)
         grads = torch.autograd.grad(mean_ce(logits(Xt[idx]), yt[idx]).sum(), params)  # copies do not interact
-        with torch.no_grad():
-            for p, gr, mp, vp in zip(params, grads, m, v):
-                if optimizer == "sgd":
+        if optimizer == "adam":
+            adam_step_(params, grads, m, v, t, eta)
+        else:
+            with torch.no_grad():
+                for p, gr in zip(params, grads):
                     p -= eta * gr
-                else:
-                    mp.mul_(b1).add_(gr, alpha=1 - b1)
-                    vp.mul_(b2).addcmul_(gr, gr, value=1 - b2)
-                    p -= eta * (mp / (1 - b1**t)) / ((vp / (1 - b2**t)).sqrt() + eps)
     with torch.no_grad():
         final = mean_ce(logits(Xt), yt).cpu().numpy()
     return np.where(np.isfinite(final), final, np.inf)

@@ -16,8 +16,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .backprop import adam_step_
 from .checks import require_array, require_choice, require_int, require_int_sequence, require_real
 from .device import resolve_device
+from .neurons import NONLINEARITIES
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
 # ---------------------------------------------------------------------------------------------------
@@ -239,10 +241,8 @@ class _AddChannel(nn.Module):
 def fit_classifier(model, X, y, steps=200, batch_size=32, lr=3e-2, seed=0, device=None):
     """Train `model` with Adam on the cross-entropy of mini-batches drawn with torch.Generator().manual_seed(seed).
 
-    Adam (Kingma & Ba, defaults beta = (0.9, 0.999), eps = 1e-8), written out: for each parameter p with
-    gradient g at step t, m <- b1 m + (1-b1) g, v <- b2 v + (1-b2) g^2,
-    p <- p - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps) -- the same update as torch.optim.Adam,
-    without its one-off 1 s import of torch._dynamo.
+    Adam (Kingma & Ba, defaults beta = (0.9, 0.999), eps = 1e-8), written out in `backprop.adam_step_`:
+    the same update as torch.optim.Adam, without its one-off 1 s import of torch._dynamo.
     X (n, ...) features, y (n,) integer labels. Moves the model to `device` (default get_device()) and
     returns the per-step training losses (steps,) as a NumPy array. Deterministic on CPU for a given seed.
     """
@@ -263,19 +263,13 @@ def fit_classifier(model, X, y, steps=200, batch_size=32, lr=3e-2, seed=0, devic
     Xt = torch.as_tensor(Xa, dtype=dtype, device=device)
     yt = torch.as_tensor(ya, device=device)
     gen = torch.Generator().manual_seed(seed)
-    b1, b2, eps = 0.9, 0.999, 1e-8
     m = [torch.zeros_like(p) for p in params]
     v = [torch.zeros_like(p) for p in params]
     losses = np.empty(steps)
     for t in range(1, steps + 1):
         idx = torch.randint(len(Xt), (batch_size,), generator=gen).to(device)
         loss = F.cross_entropy(model(Xt[idx]), yt[idx])
-        grads = torch.autograd.grad(loss, params)
-        with torch.no_grad():
-            for p, g, m_p, v_p in zip(params, grads, m, v):
-                m_p.mul_(b1).add_(g, alpha=1 - b1)
-                v_p.mul_(b2).addcmul_(g, g, value=1 - b2)
-                p.sub_(lr / (1 - b1 ** t) * m_p / ((v_p / (1 - b2 ** t)).sqrt() + eps))
+        adam_step_(params, torch.autograd.grad(loss, params), m, v, t, lr)
         losses[t - 1] = loss.item()
     return losses
 
@@ -329,7 +323,7 @@ class MeanOverTokens(nn.Module):
 # NAS flavour 1: outer loop (random search) around a cheap inner loop (random features + ridge)
 # ---------------------------------------------------------------------------------------------------
 
-ACTIVATIONS = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh, "identity": lambda z: z}
+ACTIVATIONS = {name: NONLINEARITIES[name] for name in ("relu", "tanh", "identity")}  # lecture 1's, elementwise
 
 
 def random_features(X, width, depth, act, seed=0):

@@ -8,6 +8,8 @@ import random
 import numpy as np
 import torch
 
+from .checks import require_int
+
 ENV_VAR = "COURSE_DEVICE"
 _CHOICES = ("cpu", "cuda")
 
@@ -44,11 +46,7 @@ def seed_everything(seed=0):
     Returns a fresh `numpy.random.Generator` (`np.random.default_rng(seed)`): notebooks draw from
     it rather than from global state.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
-    seed = int(seed)
+    seed = require_int(seed, "seed", low=0, high=2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device

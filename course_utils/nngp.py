@@ -14,7 +14,7 @@ import types
 import numpy as np
 import torch
 
-from .checks import require_array, require_int, require_real
+from .checks import require_array, require_int, require_int_sequence, require_real
 from .device import resolve_device
 from .plotting import CYCLE, PALETTE, LiveFigure, register_widget, subplots
 from .scaling import alpha_star
@@ -173,10 +173,10 @@ def _sampler_args(X, width, depth, n_nets, seed, device):
     X = require_array(X, "X", ndim=2)
     if not np.all(np.abs(X) < 1e100):
         raise ValueError("X must have entries below 1e100 in size")
-    widths = [width] if isinstance(width, (int, np.integer)) and not isinstance(width, bool) else width
-    if not isinstance(widths, (list, tuple)) or not widths:
-        raise TypeError(f"width must be an int or a non-empty list of ints, got {type(width).__name__}")
-    widths = [require_int(n, "width", low=1) for n in widths]
+    if isinstance(width, (int, np.integer)) and not isinstance(width, bool):
+        widths = [require_int(width, "width", low=1)]
+    else:
+        widths = require_int_sequence(width, "width", low=1)
     depth = require_int(depth, "depth", low=1)
     n_nets = require_int(n_nets, "n_nets", low=1)
     seed = require_int(seed, "seed", low=0)

@@ -8,9 +8,13 @@ def lecture_notebooks():
     return sorted((ROOT / "lectures").glob("*.ipynb"))
 
 
-def homework_notebooks():
+SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}  # RISE's slide types; '-' continues a slide
+
+
+def homework_notebooks(folders=("source", "release")):
+    """Homework notebooks under homework/<folder>/ for each of `folders` (nbgrader's source and release)."""
     return sorted(p for p in (ROOT / "homework").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-                  and p.relative_to(ROOT / "homework").parts[0] in ("source", "release"))
+                  and p.relative_to(ROOT / "homework").parts[0] in folders)
 
 
 def all_notebooks():

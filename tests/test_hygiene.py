@@ -4,10 +4,9 @@ import re
 
 import pytest
 
-from notebooks import ROOT, all_notebooks
+from notebooks import ROOT, SLIDE_TYPES, all_notebooks
 
 NOTEBOOKS = all_notebooks()
-SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
 NETWORK = re.compile(r"urllib|requests\.|http\.client|socket\.|fetch_openml|fetch_\w+\(|download=True|wget|curl ")
 ABS_PATH = re.compile(r"(?<![\w.])/(root|home|tmp|work|Users)/")
 

@@ -13,12 +13,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from nbrun import execute  # noqa: E402
-from notebooks import lecture_notebooks  # noqa: E402
+from notebooks import homework_notebooks, lecture_notebooks  # noqa: E402
 
 
 def source_notebooks():
-    hw = sorted((ROOT / "homework" / "source").rglob("*.ipynb"))
-    return lecture_notebooks() + [p for p in hw if ".ipynb_checkpoints" not in p.parts]
+    return lecture_notebooks() + homework_notebooks(folders=("source",))
 
 
 def main(args):

@@ -8,12 +8,14 @@ SRC format: cells start with a marker line
 <slide_type> is one of slide, subslide, fragment, skip, notes, - ; tags are optional.
 Writes no outputs, no execution counts, kernelspec python3, slideshow metadata on every cell.
 """
+import pathlib
 import re
 import sys
 
 import nbformat
 
-SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
+from notebooks import SLIDE_TYPES  # noqa: E402
 MARK = re.compile(r"^%% (md|code) (\S+)(?: \[([^\]]*)\])?\s*$")
 
 

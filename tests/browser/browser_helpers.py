@@ -4,7 +4,6 @@ Nothing here downloads anything: Playwright drives Debian's /usr/bin/chromium (n
 build), JupyterLab listens on 127.0.0.1 with a random token, and every request that leaves the server's
 origin is aborted.
 """
-import hashlib
 import json
 import os
 import re
@@ -393,6 +392,14 @@ def pick_slider(cell, pattern):
         if re.search(pattern, text, re.IGNORECASE):
             return sliders.nth(k)
     raise AssertionError(f"no slider labelled /{pattern}/ in the widget's output")
+
+
+def record_messages(page):
+    """Collect the page's console messages and uncaught errors as (kind, text) pairs into a list; return it."""
+    messages = []
+    page.on("console", lambda m: messages.append((m.type, m.text)))
+    page.on("pageerror", lambda e: messages.append(("pageerror", str(e))))
+    return messages
 
 
 def widget_error_messages(messages):

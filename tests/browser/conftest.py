@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from browser_helpers import (ARTIFACTS, VIEWPORT, LabServer, block_foreign_requests, chromium_missing_reason,
-                             launch_chromium)
+                             launch_chromium, record_messages)
 from fixture_deck import write_fixture_deck
 from notebooks import lecture_notebooks
 
@@ -68,9 +68,7 @@ def lab_page(browser, lab):
     """One JupyterLab page for all lectures of a test module (loading the app costs seconds); notebooks open and close in it."""
     context = new_lab_context(browser, lab)
     page = context.new_page()
-    page.messages = []
-    page.on("console", lambda m: page.messages.append((m.type, m.text)))
-    page.on("pageerror", lambda e: page.messages.append(("pageerror", str(e))))
+    page.messages = record_messages(page)
     yield page
     context.close()
 

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from browser_helpers import (close_notebook, deck_id, deck_name, decks, drag_handle, expected_slide_count,
-                             kernel_busy, open_notebook, pick_slider, readout_value, run_all, settle_image, slider_pattern,
-                             type_readout, widget_cells, widget_error_messages)
+                             kernel_busy, open_notebook, pick_slider, readout_value, record_messages, run_all,
+                             settle_image, slider_pattern, type_readout, widget_cells, widget_error_messages)
 
 SLIDES_JS = """() => {
     const top = Array.from(document.querySelectorAll('.reveal .slides > section'));
@@ -39,9 +39,7 @@ def test_rise_slideshow_and_its_slider(notebook, lab, lab_context, artifacts):
         run_all(lab_page)  # the kernel now holds the set-up cells' names
 
         page = lab_context.new_page()
-        messages = []
-        page.on("console", lambda m: messages.append((m.type, m.text)))
-        page.on("pageerror", lambda e: messages.append(("pageerror", str(e))))
+        messages = record_messages(page)
         page.goto(lab.url(f"/rise/lectures/{name}"), timeout=60_000)
         page.locator(".reveal .slides section.present").first.wait_for(timeout=60_000)
 

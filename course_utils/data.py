@@ -36,6 +36,15 @@ def load_digits_arrays(scale=True):
     return (X / 16.0 if scale else X), y
 
 
+def digits_sample(n, seed=0, scale=True):
+    """The first `n` digits (1 <= n <= 1797) of the shuffle `np.random.default_rng(seed).permutation(1797)`:
+    X (n, 64), y (n,). ValueError naming n or seed when out of range."""
+    n, seed = require_int(n, "n", low=1, high=N_DIGITS), require_int(seed, "seed", low=0)
+    X, y = load_digits_arrays(scale=scale)
+    idx = np.random.default_rng(seed).permutation(N_DIGITS)[:n]
+    return X[idx], y[idx]
+
+
 def digits_split(n_train, n_test=None, seed=0, scale=True):
     """Shuffle the digits with `np.random.default_rng(seed)` and split them.
 
@@ -46,11 +55,8 @@ def digits_split(n_train, n_test=None, seed=0, scale=True):
     if n_test is None:
         n_test = N_DIGITS - n_train
     n_test = require_int(n_test, "n_test", low=1, high=N_DIGITS - n_train)
-    seed = require_int(seed, "seed", low=0)
-    X, y = load_digits_arrays(scale=scale)
-    perm = np.random.default_rng(seed).permutation(N_DIGITS)
-    tr, te = perm[:n_train], perm[n_train:n_train + n_test]
-    return X[tr], y[tr], X[te], y[te]
+    X, y = digits_sample(n_train + n_test, seed, scale)  # one shuffle: train first, then test
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
 def to_tensor(a, device=None, dtype=torch.float32):

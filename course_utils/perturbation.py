@@ -241,16 +241,14 @@ def centred_digits(n, seed=0, device=None, dtype=torch.float64):
     The n are the first of a `np.random.default_rng(seed)` permutation; device None means `get_device()`.
     ValueError naming n (outside 1..1797) or seed (< 0); TypeError naming dtype (not float32/float64).
     """
-    from .data import N_DIGITS, load_digits_arrays
+    from .data import digits_sample, load_digits_arrays
 
-    n, seed = require_int(n, "n", low=1, high=N_DIGITS), require_int(seed, "seed", low=0)
     device = resolve_device(device)
     if dtype not in (torch.float32, torch.float64):
         raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
-    X, y = load_digits_arrays()
-    idx = np.random.default_rng(seed).permutation(N_DIGITS)[:n]
-    Xc = X[idx] - X.mean(axis=0)  # (n, 64)
-    return torch.as_tensor(Xc, dtype=dtype, device=device), torch.as_tensor(y[idx], dtype=torch.long, device=device)
+    X, y = digits_sample(n, seed)
+    Xc = X - load_digits_arrays()[0].mean(axis=0)  # (n, 64), centred by the mean image of all 1797
+    return torch.as_tensor(Xc, dtype=dtype, device=device), torch.as_tensor(y, dtype=torch.long, device=device)
 
 
 # -- the Δw widget ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from course_utils.data import digits_split, load_digits_arrays, one_hot
+from course_utils.data import digits_sample, digits_split, load_digits_arrays, one_hot
 
 
 def test_digits_shape_range_and_classes():
@@ -21,6 +21,15 @@ def test_split_is_a_seeded_partition():
     assert len(Xtr) + len(Xte) == 1797
     rows = {r.tobytes() for r in Xtr}
     assert not any(r.tobytes() in rows for r in Xte)  # the digits have no duplicate images
+
+
+def test_sample_is_the_head_of_the_seeded_shuffle_and_the_split_continues_it():
+    X, y = load_digits_arrays()
+    perm = np.random.default_rng(3).permutation(1797)
+    Xs, ys = digits_sample(50, seed=3)
+    assert np.array_equal(Xs, X[perm[:50]]) and np.array_equal(ys, y[perm[:50]])
+    Xtr, ytr, Xte, yte = digits_split(40, 10, seed=3)
+    assert np.array_equal(Xtr, X[perm[:40]]) and np.array_equal(yte, y[perm[40:50]])
 
 
 def test_one_hot_rows_sum_to_one():

@@ -22,7 +22,7 @@ import torch
 
 from .checks import require_array, require_choice, require_int, require_int_sequence, require_real
 from .data import N_CLASSES, N_DIGITS, load_digits_arrays, one_hot
-from .device import resolve_device
+from .device import _one_thread, resolve_device
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
 # ----------------------------------------------------------------------------------------------------
@@ -325,18 +325,6 @@ def random_feature_problem(n_train=1000, width=2000, seed=0):
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    from threadpoolctl import ThreadpoolController  # installed with scikit-learn
-
-    return ThreadpoolController()
-
-
-def _one_blas_thread():
-    """Context manager: NumPy's BLAS on one thread (a slider move must not wait for spinning threads)."""
-    return _blas_controller().limit(limits=1, user_api="blas")
-
-
 def interpolant_accuracy(problem, labels):
     """Train and test accuracy of the min-norm interpolant of T = one_hot(labels) on a random_feature_problem.
 
@@ -357,7 +345,7 @@ def interpolant_accuracy(problem, labels):
         raise ValueError(f"labels must have shape ({n},) or (r, {n}), got {labels.shape}")
     L = labels.reshape(-1, n)
     T = np.concatenate([one_hot(row) for row in L], axis=1)  # (n, 10 r): the r one-hot blocks side by side
-    with _one_blas_thread():  # ~36 MFLOP per labelling: threads cost more than they save, on a busy machine far more
+    with _one_thread():  # ~36 MFLOP per labelling: threads cost more than they save, on a busy machine far more
         pred = np.argmax((problem["S"] @ T).reshape(n, -1, N_CLASSES), axis=2).T  # (r, n)
         pred_test = np.argmax((problem["S_test"] @ T).reshape(len(problem["y_test"]), -1, N_CLASSES), axis=2).T
     train, test = np.mean(pred == L, axis=1), np.mean(pred_test == problem["y_test"], axis=1)

@@ -2,6 +2,8 @@
 
 `COURSE_DEVICE=cpu|cuda` (environment) overrides the automatic choice (CUDA when present, else CPU).
 """
+import contextlib
+import functools
 import os
 import random
 
@@ -69,3 +71,23 @@ def resolve_device(device=None):
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device} was asked for, but torch sees no CUDA device on this machine")
     return device
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController  # installed with scikit-learn
+
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """Run torch and NumPy's BLAS on one thread inside the block, then restore both. Small matmuls gain nothing
+    from more threads, and on a loaded 2-core machine a second spinning thread can cost 10x (measured)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            yield
+    finally:
+        torch.set_num_threads(n)

@@ -15,7 +15,7 @@ import torch
 
 from .backprop import he_mlp
 from .checks import require_array, require_choice, require_int, require_real
-from .device import resolve_device
+from .device import _one_thread, resolve_device
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
 NORMS = ("op", "fro")
@@ -294,10 +294,10 @@ class DeltaWLab:
         self.mlp_hidden, self.mlp_readout = W[:-1], W[-1]  # (32, 64), (32, 32) × 49; (10, 32)
         self.mlp_linear = he_mlp([64, 10], seed=seed + 1, dtype=dt, device=self.device)[0]  # depth 1: (10, 64)
         gen = torch.Generator().manual_seed(seed)
-        with _single_thread():
+        with _one_thread():
             self.mlp_norms = _op_norms(W + [self.mlp_linear])  # (52,): hidden 0..49, read-out 50, depth-1 map 51
-            self.mlp_random = [_unit_op_t(torch.randn(M.shape, generator=gen).to(self.device, dt))
-                               * torch.linalg.matrix_norm(M, 2) for M in W + [self.mlp_linear]]
+            self.mlp_random = [_unit_op_t(torch.randn(M.shape, generator=gen).to(self.device, dt)) * norm
+                               for M, norm in zip(W + [self.mlp_linear], self.mlp_norms)]  # ‖random‖ = ‖W‖
             for direction in ("aligned", "random"):  # all 50 depths in one pass: depth L is a prefix
                 for L, c in enumerate(self._mlp_prefix_curves(direction), start=1):
                     self._cache[("curve", MODELS[2], direction, L)] = c
@@ -399,21 +399,9 @@ class DeltaWLab:
         """`measure` on the 60-point grid `self.etas` (0.005 .. 0.3), cached per (model, direction, L)."""
         key = ("curve", model, direction, L)
         if key not in self._cache:
-            with _single_thread():
+            with _one_thread():
                 self._cache[key] = self.measure(model, direction, L, self.etas)
         return self._cache[key]
-
-
-class _single_thread:
-    """Run torch on one thread inside the block: small matmuls gain nothing from more, and on a loaded
-    2-core machine a second spinning thread can cost 10x (measured). Restores the previous count."""
-
-    def __enter__(self):
-        self.n = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.n)
 
 
 def _unit(v):
@@ -486,7 +474,7 @@ class DeltaWWidget(LiveFigure):
         self.measured.set_ydata(self.lab.curve(model, direction, L))
         self.bound.set_ydata((1 + e) ** L - 1)
         self.linear.set_ydata(L * e)
-        with _single_thread():
+        with _one_thread():
             m = float(self.lab.measure(model, direction, L, np.array([eta]))[0]) if eta > 0 else 0.0
         b, lin = (1 + eta) ** L - 1, L * eta
         self.cursor.set_xdata([eta, eta])

@@ -138,3 +138,11 @@ def require_int_sequence(xs, name, min_len=1, low=None):
     if len(items) < min_len:
         raise ValueError(f"{name} must have at least {min_len} entries, got {len(items)}")
     return [require_int(v, f"{name}[{i}]", low=low) for i, v in enumerate(items)]
+
+
+def require_float_dtype(dtype, name="dtype"):
+    """Return `dtype` if it is torch.float32 or torch.float64; TypeError naming `name` otherwise."""
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(dtype, torch.dtype) or dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"{name} must be torch.float32 or torch.float64, got {dtype!r}")
+    return dtype

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .backprop import he_mlp
-from .checks import require_array, require_choice, require_int, require_real
+from .checks import require_array, require_choice, require_float_dtype, require_int, require_real
 from .device import _one_thread, resolve_device
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
@@ -243,10 +243,8 @@ def centred_digits(n, seed=0, device=None, dtype=torch.float64):
     """
     from .data import digits_sample, load_digits_arrays
 
-    device = resolve_device(device)
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     X, y = digits_sample(n, seed)
+    device, dtype = resolve_device(device), require_float_dtype(dtype)
     Xc = X - load_digits_arrays()[0].mean(axis=0)  # (n, 64), centred by the mean image of all 1797
     return torch.as_tensor(Xc, dtype=dtype, device=device), torch.as_tensor(y, dtype=torch.long, device=device)
 

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import torch
 
-from .checks import require_array, require_choice, require_int, require_real
+from .checks import require_array, require_choice, require_float_dtype, require_int, require_real
 from .device import get_device, resolve_device
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
 
@@ -46,7 +46,7 @@ def predicted_factors(alpha, scheme="centred"):
              or N(0, 1/n) columns, pass the squared norm through on average).
     Raises TypeError/ValueError for a non-real, non-finite or negative alpha, or an unknown scheme.
     """
-    alpha = require_real(alpha, "alpha", low=0.0)
+    alpha = require_real(alpha, "alpha", low=0.0, high=1e150)  # alpha^2 must stay a finite float
     require_choice(scheme, "scheme", SCHEMES)
     mean, second, var = relu_moments()
     forward = alpha**2 * (var if scheme == "centred" else second)
@@ -127,9 +127,7 @@ def random_weights(scheme, width=128, depth=30, seed=0, device=None, dtype=torch
         g = seed
     else:
         g = torch.Generator().manual_seed(require_int(seed, "seed", low=0, high=2**63 - 1))
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
-    device = resolve_device(device)
+    dtype, device = require_float_dtype(dtype), resolve_device(device)
     W = torch.randn(depth, width, width, generator=g, dtype=torch.float64)
     W = balance(W.reshape(-1, width)).reshape(depth, width, width) if scheme == "centred" else W / math.sqrt(width)
     return W.to(device=device, dtype=dtype)

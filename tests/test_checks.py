@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.checks import check, require_array, require_choice, require_int, require_real
+from course_utils.checks import check, require_array, require_choice, require_float_dtype, require_int, require_real
 
 
 def test_check_passes_and_returns_value(capsys):
@@ -72,3 +72,10 @@ def test_check_takes_one_element_arrays_and_names_shape_mismatches(capsys):
     with pytest.raises(ValueError, match=r"mismatch: value has shape \(3,\), expected has shape \(2,\)"):
         check("mismatch", np.zeros(3), np.zeros(2), 0.1)
 
+
+
+def test_require_float_dtype():
+    assert require_float_dtype(torch.float32) is torch.float32
+    for bad in (torch.int64, "float64", np.float64, np.array([]), None):
+        with pytest.raises(TypeError, match="dtype must be torch.float32 or torch.float64"):
+            require_float_dtype(bad)

@@ -14,7 +14,7 @@ from notebooks import ROOT
 
 GUARD_DIR = ROOT / "tests" / "offline"
 sys.path.insert(0, str(GUARD_DIR))
-import sitecustomize as guard  # noqa: E402  (the guard module itself, whatever started this process)
+import course_offline_guard as guard  # noqa: E402  (the guard itself; sitecustomize.py only imports it)
 
 
 @pytest.fixture
@@ -32,6 +32,17 @@ def test_guard_fires_for_an_outside_address(recorder):
         with pytest.raises(guard.OfflineError):
             s.connect(("example.org", 443))
     assert recorder == []
+
+
+def test_guard_refuses_name_lookups_but_not_localhost(monkeypatch):
+    lookups = []
+    monkeypatch.setattr(guard, "_real_getaddrinfo", lambda host, *a, **k: lookups.append(host) or [])
+    monkeypatch.setattr(socket, "getaddrinfo", guard._guarded_getaddrinfo)
+    with pytest.raises(guard.OfflineError, match="name lookup"):
+        socket.getaddrinfo("example.org", 443)
+    socket.getaddrinfo("localhost", 80)
+    socket.getaddrinfo("127.0.0.1", 80)
+    assert lookups == ["localhost", "127.0.0.1"]
 
 
 def test_guard_lets_loopback_through(recorder):

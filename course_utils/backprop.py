@@ -8,7 +8,6 @@ Follows CONTENT.md D2, D3 and N2 (experiments E2.1-E2.5). The notebook keeps the
     lr_threshold(X_tilde)                  (lambda_max, eta_c) of L(W) = ||X~ W^T - T||_F^2:  H = 2 X~^T X~, eta_c = 2/lambda_max
     QuadraticGD(X_tilde, T)                the GD loss curve on that quadratic, in closed form (eigenbasis)
     he_mlp(widths, seed)                   bias-free relu MLP weights W_l ~ N(0, 2/fan_in), shapes (fan_out, fan_in)
-    mlp_backward(weights, x, t)            loss ||f(x) - t||^2 and its weight gradients by the two backward equations
     central_difference(loss_fn, W, index)  (L(W + eps e) - L(W - eps e)) / (2 eps) for one entry of W
     sweep_learning_rates(...)              final training loss of one small MLP trained with SGD or Adam, per learning rate
     noisy_labels(y, p, seed)               replace a fraction ~p of labels by uniformly random ones
@@ -114,37 +113,6 @@ def he_mlp(widths, seed=0, dtype=torch.float64, device=None):
     device = resolve_device(device)
     return [(torch.randn(n_out, n_in, generator=g, dtype=torch.float64) * (2.0 / n_in) ** 0.5).to(device, dtype)
             for n_in, n_out in zip(widths[:-1], widths[1:])]
-
-
-def mlp_backward(weights, x, t):
-    """Loss and weight gradients of f(x) = W_L relu(... relu(W_1 x)) with L = ||f(x) - t||^2, for ONE example.
-
-    Forward: z_l = W_l h_{l-1}, h_l = relu(z_l), h_0 = x; the output layer is linear.
-    Backward, with delta_l = dL/dz_l, starting from delta_L = 2 (f(x) - t):
-        (1) fan-out:  dL/dh_{l-1} = W_l^T delta_l,   delta_{l-1} = (W_l^T delta_l) * 1[z_{l-1} > 0]
-        (2) fan-in:   dL/dW_l     = delta_l h_{l-1}^T      (an outer product: rank one)
-    weights: list of (d_l, d_{l-1}) tensors; x: (d_0,); t: (d_L,). Returns (loss as float, list of gradients).
-    Raises TypeError/ValueError naming `weights`, `x` or `t` for bad types or mismatched shapes.
-    """
-    if not isinstance(weights, (list, tuple)) or not weights or not all(isinstance(W, torch.Tensor) for W in weights):
-        raise TypeError("weights must be a non-empty list of torch tensors")
-    for name, v in (("x", x), ("t", t)):
-        if not isinstance(v, torch.Tensor) or v.ndim != 1:
-            raise TypeError(f"{name} must be a 1-D torch tensor")
-    if x.shape[0] != weights[0].shape[1] or t.shape[0] != weights[-1].shape[0]:
-        raise ValueError(f"x has {x.shape[0]} entries and t {t.shape[0]}; weights need "
-                         f"{weights[0].shape[1]} and {weights[-1].shape[0]}")
-    hs = [x]
-    for W in weights[:-1]:
-        hs.append(torch.relu(W @ hs[-1]))  # (d_{l-1},) -> (d_l,)
-    out = weights[-1] @ hs[-1]
-    delta = 2.0 * (out - t)
-    grads = [None] * len(weights)
-    for l in reversed(range(len(weights))):  # python index l holds W_{l+1}; hs[l] is its input h_l
-        grads[l] = torch.outer(delta, hs[l])
-        if l > 0:
-            delta = (weights[l].T @ delta) * (hs[l] > 0)
-    return float(((out - t) ** 2).sum()), grads
 
 
 def central_difference(loss_fn, W, index, eps=1e-6):

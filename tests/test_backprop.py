@@ -10,7 +10,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from course_utils.backprop import (LabelNoiseWidget, LrThresholdWidget, QuadraticGD, central_difference, he_mlp,
-                                   interpolant_accuracy, lr_threshold, mlp_backward, noisy_labels,
+                                   interpolant_accuracy, lr_threshold, noisy_labels,
                                    random_feature_problem, sweep_learning_rates, with_bias, zhang_interpolant,
                                    zhang_predict)
 from course_utils.data import digits_split, load_digits_arrays, one_hot
@@ -96,16 +96,6 @@ def test_global_view_bad_input_names_the_argument():
 # ----------------------------------------------------------------------------------------------- local view
 
 
-def autograd_grads(weights, x, t):
-    Ws = [W.clone().requires_grad_(True) for W in weights]
-    h = x
-    for W in Ws[:-1]:
-        h = torch.relu(W @ h)
-    loss = ((Ws[-1] @ h - t) ** 2).sum()
-    loss.backward()
-    return loss.item(), [W.grad for W in Ws]
-
-
 def test_he_mlp_shapes_variance_and_seed():
     Ws = he_mlp([500, 400, 3], seed=1, device="cpu")
     assert [tuple(W.shape) for W in Ws] == [(400, 500), (3, 400)] and Ws[0].dtype == torch.float64
@@ -117,50 +107,6 @@ def test_he_mlp_shapes_variance_and_seed():
         he_mlp([5, 0, 2])
     with pytest.raises(ValueError, match="seed"):
         he_mlp([5, 2], seed=-1)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_mlp_backward_equals_autograd(seed):
-    g = torch.Generator().manual_seed(seed)
-    Ws = he_mlp([12, 9, 7, 4], seed=seed, device="cpu")
-    x, t = torch.randn(12, generator=g, dtype=torch.float64), torch.randn(4, generator=g, dtype=torch.float64)
-    loss, grads = mlp_backward(Ws, x, t)
-    ref_loss, ref = autograd_grads(Ws, x, t)
-    assert loss == pytest.approx(ref_loss, rel=1e-14)
-    for G, R in zip(grads, ref):
-        torch.testing.assert_close(G, R, rtol=1e-12, atol=1e-14)
-
-
-def test_mlp_backward_equals_finite_differences_and_is_rank_one():
-    X, y = load_digits_arrays()
-    Ws = he_mlp([64, 32, 32, 10], seed=0, device="cpu")
-    x, t = torch.tensor(X[5]), torch.tensor(one_hot(y[5:6])[0])
-    _, grads = mlp_backward(Ws, x, t)
-
-    def loss():  # the loss by a plain forward pass, not by the code under test
-        h = x
-        for W in Ws[:-1]:
-            h = torch.relu(W @ h)
-        return ((Ws[-1] @ h - t) ** 2).sum().item()
-
-    rng = np.random.default_rng(0)
-    for W, G in zip(Ws, grads):
-        assert torch.linalg.matrix_rank(G).item() == 1
-        nz = G.nonzero().tolist()
-        for k in rng.choice(len(nz), 15, replace=False):
-            i, j = nz[k]
-            fd = central_difference(loss, W, (i, j), eps=1e-6)
-            assert fd == pytest.approx(G[i, j].item(), rel=1e-6)
-
-
-def test_mlp_backward_bad_input():
-    Ws = he_mlp([3, 2], device="cpu")
-    with pytest.raises(TypeError, match="weights"):
-        mlp_backward([np.ones((2, 3))], torch.ones(3, dtype=torch.float64), torch.ones(2, dtype=torch.float64))
-    with pytest.raises(TypeError, match="x"):
-        mlp_backward(Ws, np.ones(3), torch.ones(2, dtype=torch.float64))
-    with pytest.raises(ValueError, match="x has 4"):
-        mlp_backward(Ws, torch.ones(4, dtype=torch.float64), torch.ones(2, dtype=torch.float64))
 
 
 def test_central_difference_of_a_cubic_and_restores_the_weight():

@@ -19,7 +19,7 @@ import functools
 import numpy as np
 import torch
 
-from .checks import require_array, require_choice, require_int, require_int_sequence, require_real
+from .checks import require_array, require_choice, require_int, require_int_sequence, require_labels, require_real
 from .data import N_CLASSES, N_DIGITS, load_digits_arrays, one_hot
 from .device import _one_thread, resolve_device
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
@@ -189,9 +189,7 @@ def sweep_learning_rates(optimizer, lrs, X, y, width=32, steps=200, batch=64, se
     if np.any(lrs <= 0):
         raise ValueError("lrs must all be > 0")
     X = require_array(X, "X", ndim=2)
-    y = np.asarray(y)
-    if y.shape != (X.shape[0],) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= N_CLASSES:
-        raise ValueError(f"y must be ({X.shape[0]},) integer labels in [0, {N_CLASSES})")
+    y = require_labels(y, "y", n=X.shape[0], n_classes=N_CLASSES)
     width, steps = require_int(width, "width", low=1), require_int(steps, "steps", low=1)
     batch, seed = require_int(batch, "batch", low=1, high=X.shape[0]), require_int(seed, "seed", low=0)
     device = resolve_device(device)
@@ -242,12 +240,7 @@ def noisy_labels(y, p, n_classes=N_CLASSES, seed=1):
     y: (n,) integer labels; p in [0, 1]. Returns a new (n,) int64 array.
     Raises ValueError naming `y`, `p`, `n_classes` or `seed`.
     """
-    try:
-        y = np.asarray(y)
-    except ValueError:
-        raise ValueError("y must be a non-empty 1-D array of integer labels, got a ragged sequence") from None
-    if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be a non-empty 1-D array of integer labels, got dtype {y.dtype} shape {y.shape}")
+    y = require_labels(y, "y", min_size=1)
     p = require_real(p, "p", low=0.0, high=1.0)
     n_classes = require_int(n_classes, "n_classes", low=2)
     seed = require_int(seed, "seed", low=0)

@@ -146,3 +146,28 @@ def require_float_dtype(dtype, name="dtype"):
     if torch is None or not isinstance(dtype, torch.dtype) or dtype not in (torch.float32, torch.float64):
         raise TypeError(f"{name} must be torch.float32 or torch.float64, got {dtype!r}")
     return dtype
+
+
+def require_bool(b, name):
+    """Return `b` if it is a bool (True/False, not 0/1); TypeError naming `name` otherwise."""
+    if not isinstance(b, bool):
+        raise TypeError(f"{name} must be a bool, got {type(b).__name__}")
+    return b
+
+
+def require_labels(y, name, n=None, n_classes=None, min_size=0):
+    """Return `y` as a 1-D integer NumPy array of class labels; ValueError naming `name` unless it has
+    `n` entries (when given), at least `min_size`, and every label in [0, n_classes) (when given)."""
+    try:
+        y = np.asarray(y)
+    except ValueError:
+        raise ValueError(f"{name} must be a 1-D array of integer labels, got a ragged sequence") from None
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or (n is not None and y.shape[0] != n):
+        want = f"({n},)" if n is not None else "1-D"
+        raise ValueError(f"{name} must be {want} integer labels, got dtype {y.dtype} shape {y.shape}")
+    if y.size < min_size:
+        raise ValueError(f"{name} must hold at least {min_size} labels, got {y.size}")
+    if n_classes is not None and y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{name} must hold labels in [0, {n_classes}), got range [{y.min()}, {y.max()}]")
+    return y
+

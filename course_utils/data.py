@@ -7,7 +7,7 @@ import functools
 import numpy as np
 import torch
 
-from .checks import require_int
+from .checks import require_bool, require_int, require_labels
 from .device import resolve_device
 
 N_DIGITS, N_PIXELS, N_CLASSES = 1797, 64, 10
@@ -30,8 +30,7 @@ def load_digits_arrays(scale=True):
 
     The arrays are read-only views of one cached copy: copy before changing them.
     """
-    if not isinstance(scale, bool):
-        raise TypeError(f"scale must be a bool, got {type(scale).__name__}")
+    require_bool(scale, "scale")
     X, y = _digits()
     return (X / 16.0 if scale else X), y
 
@@ -80,14 +79,7 @@ def to_tensor(a, device=None, dtype=torch.float32):
 def one_hot(y, n_classes=N_CLASSES):
     """Integer labels (n,) -> float64 one-hot targets (n, n_classes); ValueError for labels outside [0, n_classes)."""
     n_classes = require_int(n_classes, "n_classes", low=1)
-    try:
-        y = np.asarray(y)
-    except ValueError:
-        raise ValueError("y must be a 1-D array of integer labels, got a ragged sequence") from None
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be a 1-D array of integer labels, got dtype {y.dtype} shape {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"y must hold labels in [0, {n_classes}), got range [{y.min()}, {y.max()}]")
+    y = require_labels(y, "y", n_classes=n_classes)
     T = np.zeros((y.size, n_classes))
     T[np.arange(y.size), y] = 1.0
     return T

@@ -14,7 +14,7 @@ import types
 import numpy as np
 import torch
 
-from .checks import require_array, require_int, require_int_sequence, require_real
+from .checks import require_array, require_bool, require_int, require_int_sequence, require_real
 from .device import resolve_device
 from .plotting import CYCLE, PALETTE, LiveFigure, register_widget, subplots
 from .scaling import alpha_star
@@ -236,8 +236,7 @@ def sample_outputs_real(X, width, depth, n_nets, seed, chunk=250, kernels=True, 
     """
     X, widths, depth, n_nets, seed, dev = _sampler_args(X, width, depth, n_nets, seed, device)
     chunk = require_int(chunk, "chunk", low=1)
-    if not isinstance(kernels, bool):
-        raise TypeError(f"kernels must be a bool, got {type(kernels).__name__}")
+    require_bool(kernels, "kernels")
     g = torch.Generator(device=dev).manual_seed(seed)
     m, d0 = X.shape
     n_max = max(widths)

@@ -17,7 +17,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .backprop import adam_step_
-from .checks import require_array, require_choice, require_int, require_int_sequence, require_real
+from .checks import (require_array, require_bool, require_choice, require_int, require_int_sequence, require_labels,
+                     require_real)
 from .device import resolve_device
 from .neurons import NONLINEARITIES
 from .plotting import PALETTE, LiveFigure, register_widget, subplots
@@ -27,12 +28,6 @@ from .plotting import PALETTE, LiveFigure, register_widget, subplots
 # ---------------------------------------------------------------------------------------------------
 
 
-def _require_bool(b, name):
-    if not isinstance(b, bool):
-        raise TypeError(f"{name} must be a bool, got {type(b).__name__}")
-    return b
-
-
 def dense_params(d_in, d_out, bias=True):
     """Weights of a dense layer R^d_in -> R^d_out: d_in*d_out, plus d_out biases when `bias`.
 
@@ -40,7 +35,7 @@ def dense_params(d_in, d_out, bias=True):
     ValueError for non-positive sizes, TypeError for non-integers.
     """
     d_in, d_out = require_int(d_in, "d_in", low=1), require_int(d_out, "d_out", low=1)
-    return d_in * d_out + (d_out if _require_bool(bias, "bias") else 0)
+    return d_in * d_out + (d_out if require_bool(bias, "bias") else 0)
 
 
 def conv_params(k, c_in=1, c_out=1, bias=True):
@@ -51,7 +46,7 @@ def conv_params(k, c_in=1, c_out=1, bias=True):
     """
     k = require_int(k, "k", low=1)
     c_in, c_out = require_int(c_in, "c_in", low=1), require_int(c_out, "c_out", low=1)
-    return k * k * c_in * c_out + (c_out if _require_bool(bias, "bias") else 0)
+    return k * k * c_in * c_out + (c_out if require_bool(bias, "bias") else 0)
 
 
 def mlp_params(widths, bias=True):
@@ -74,9 +69,9 @@ def transformer_block_params(d_model, d_ff=None, bias=True, layernorm=True):
     d = require_int(d_model, "d_model", low=1)
     d_ff = 4 * d if d_ff is None else require_int(d_ff, "d_ff", low=1)
     n = 4 * d * d + 2 * d * d_ff
-    if _require_bool(bias, "bias"):
+    if require_bool(bias, "bias"):
         n += 3 * d + d + d_ff + d
-    if _require_bool(layernorm, "layernorm"):
+    if require_bool(layernorm, "layernorm"):
         n += 4 * d
     return n
 
@@ -249,9 +244,7 @@ def fit_classifier(model, X, y, steps=200, batch_size=32, lr=3e-2, seed=0, devic
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     Xa = require_array(X, "X", min_size=1)
-    ya = np.asarray(y)
-    if ya.ndim != 1 or ya.shape[0] != Xa.shape[0] or not np.issubdtype(ya.dtype, np.integer):
-        raise ValueError(f"y must be integer labels of shape ({Xa.shape[0]},), got {ya.dtype} {ya.shape}")
+    ya = require_labels(y, "y", n=Xa.shape[0])
     steps = require_int(steps, "steps", low=1)
     batch_size = require_int(batch_size, "batch_size", low=1)
     lr = require_real(lr, "lr", low=0.0)
@@ -283,9 +276,7 @@ def accuracy(model, X, y):
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     Xa = require_array(X, "X")
-    ya = np.asarray(y)
-    if ya.shape != (Xa.shape[0],):
-        raise ValueError(f"y must have shape ({Xa.shape[0]},), got {ya.shape}")
+    ya = require_labels(y, "y", n=Xa.shape[0])
     p = next(model.parameters())
     pred = model(torch.as_tensor(Xa, dtype=p.dtype, device=p.device)).argmax(1).cpu().numpy()
     return float(np.mean(pred == ya))

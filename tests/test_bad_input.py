@@ -25,7 +25,7 @@ EXAMPLES = int(os.environ.get("COURSE_HYPOTHESIS_EXAMPLES", "40"))
 # check() raises AssertionError by design (it is the notebooks' assert); the require_* validators are the
 # tool that gives every other function its clear errors, tested on their own in tests/test_checks.py.
 SKIP = {"check", "require_array", "require_int", "require_real", "require_choice", "require_int_sequence",
-        "require_float_dtype"}
+        "require_float_dtype", "require_bool", "require_labels"}
 NOT_ARGUMENTS = {"self", "cls"}
 
 

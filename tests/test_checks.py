@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.checks import check, require_array, require_choice, require_float_dtype, require_int, require_real
+from course_utils.checks import (check, require_array, require_bool, require_choice, require_float_dtype, require_int,
+                                 require_labels, require_real)
 
 
 def test_check_passes_and_returns_value(capsys):
@@ -79,3 +80,15 @@ def test_require_float_dtype():
     for bad in (torch.int64, "float64", np.float64, np.array([]), None):
         with pytest.raises(TypeError, match="dtype must be torch.float32 or torch.float64"):
             require_float_dtype(bad)
+
+
+def test_require_bool_and_labels_name_the_argument():
+    assert require_bool(False, "flag") is False
+    with pytest.raises(TypeError, match="flag must be a bool"):
+        require_bool(1, "flag")
+    assert require_labels([0, 2, 1], "y", n=3, n_classes=3).tolist() == [0, 2, 1]
+    for bad, kwargs, pattern in (([0.0, 1.0], {}, r"y must be 1-D integer"), ([0, 1], {"n": 3}, r"y must be \(3,\)"),
+                                 ([[0, 1]], {}, "y must be"), ([0, 5], {"n_classes": 5}, r"\[0, 5\)"),
+                                 (np.array([], dtype=int), {"min_size": 1}, "at least 1"), ([[0], [1, 2]], {}, "ragged")):
+        with pytest.raises(ValueError, match=pattern):
+            require_labels(bad, "y", **kwargs)

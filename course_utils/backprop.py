@@ -172,8 +172,8 @@ def adam_step_(params, grads, m, v, t, lr):
 def sweep_learning_rates(optimizer, lrs, X, y, width=32, steps=200, batch=64, seed=0, device=None):
     """Train one 64-width-10 relu MLP (with biases, cross-entropy) once per learning rate; return final losses.
 
-    Every learning rate starts from the same He initialisation and sees the same minibatches (both drawn from
-    torch.Generator(seed) on the CPU). The copies are trained side by side as one batched tensor, so a sweep
+    Every learning rate starts from the same He initialisation (`he_mlp(..., seed)`) and sees the same
+    minibatches (from a second torch.Generator(seed) on the CPU, so both streams start from the same seed). The copies are trained side by side as one batched tensor, so a sweep
     costs about one training run. Updates, with g the minibatch gradient and step t = 1, 2, ...:
         "sgd":   W <- W - eta g
         "adam":  m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,

@@ -28,7 +28,8 @@ def _digits():
 def load_digits_arrays(scale=True):
     """Return (X, y): X (1797, 64) float64 pixels, divided by 16 into [0, 1] when `scale`; y (1797,) int labels.
 
-    The arrays are read-only views of one cached copy: copy before changing them.
+    Both come from one cached, read-only copy (X itself when scale=False, a new array when scale=True):
+    copy before changing them.
     """
     require_bool(scale, "scale")
     X, y = _digits()

@@ -515,13 +515,14 @@ class ShiftWidget(LiveFigure):
         if mode == "circular":
             return circular_conv2d(imgs, self.KERNEL)
         t = torch.as_tensor(imgs, dtype=torch.float64)[:, None]
-        return F.conv2d(t, torch.as_tensor(self.KERNEL)[None, None], padding=1)[:, 0].numpy()
+        return F.conv2d(t, torch.as_tensor(self.KERNEL)[None, None], padding=len(self.KERNEL) // 2)[:, 0].numpy()
 
     def build(self):
         self.fig, (a0, a1, a2) = subplots(1, 3, figsize=(10.0, 3.6))
         vmax = max(m.max() for m in self.maps.values())
         self.im = a0.imshow(self.x0, cmap="gray_r", vmin=0, vmax=1)
-        self.fm = a1.imshow(self.maps["circular"][4], cmap="viridis", vmin=0, vmax=vmax)
+        unshifted = int(np.flatnonzero(self.SHIFTS == 0)[0])
+        self.fm = a1.imshow(self.maps["circular"][unshifted], cmap="viridis", vmin=0, vmax=vmax)
         for ax, t in ((a0, "input (shifted digit)"), (a1, "relu(conv) feature map")):
             ax.set_title(t)
             ax.set_axis_off()

@@ -1,5 +1,5 @@
 """The second half of the JupyterLab slider tests (test_browser_lab.py), in a file of its own so that
-`pytest -n 2 --dist loadfile` runs the two halves on two workers.
+`--dist loadfile` can give the halves to different workers when that balances the run (conftest.py orders them).
 """
 import pytest
 
